@@ -1,0 +1,23 @@
+"""tensorgrad: a readable, tested and fast deep-learning micro-framework on NumPy and Numba.
+
+The public names follow PyTorch's: ``tg.tensor``, ``x.backward()``, ``tg.no_grad()``, ...
+"""
+
+# autograd first: its engine imports tensor, which imports autograd's flag modules
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange, as_tensor, default_generator, empty, eye, from_numpy, full, full_like, linspace,
+    manual_seed, ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
+)  # fmt: skip
+from .dtypes import bool_, double, float16, float32, float64, int32, int64, long, uint8
+from .functions import (
+    abs, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax, logsumexp, max, maximum,
+    mean, min, minimum, neg, permute, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack,
+    std, sum, tanh, transpose, unsqueeze, var, where,
+)  # fmt: skip
+from .tensor import Tensor, matmul
+
+float = float32  # noqa: A001 (PyTorch's alias)
+
+__version__ = "0.1.0"

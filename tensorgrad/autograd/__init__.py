@@ -1,0 +1,12 @@
+"""Automatic differentiation: the engine, gradient modes, anomaly detection and gradient checks."""
+
+from .anomaly import detect_anomaly, is_anomaly_enabled
+from .engine import backward, grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .graph import Node
+
+__all__ = [
+    "GradcheckError", "Node", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck",
+    "gradgradcheck", "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_grad_enabled",
+]  # fmt: skip

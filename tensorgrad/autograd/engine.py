@@ -1,0 +1,222 @@
+"""Reverse-mode differentiation: walk the recorded graph backwards, one VJP per op input.
+
+The walk is iterative (a 100,000-op chain needs no recursion), gradients are summed per node
+before its VJPs run, and leaves accumulate into ``.grad`` as in PyTorch. With
+``create_graph=False`` the VJPs run under ``no_grad``: nothing is recorded, which is the fast
+path training uses. With ``create_graph=True`` they are recorded like any other computation, so
+the gradients can be differentiated again.
+"""
+
+import numpy as np
+
+from ..tensor import Tensor
+from .anomaly import check_finite, is_anomaly_enabled
+from .grad_mode import enable_grad, no_grad
+from .graph import Node
+
+
+def _vertex(t: Tensor):
+    """A tensor's place in the graph: the node that made it, or the leaf tensor itself."""
+    return t._node if t._node is not None else t
+
+
+def _children(vertex) -> list:
+    if not isinstance(vertex, Node):
+        return []
+    vertex.check_alive()
+    return [_vertex(t) for t in vertex.inputs if t.requires_grad]
+
+
+def topological_order(roots: list) -> list:
+    """Every vertex reachable from ``roots``, each after all of its inputs (iterative DFS)."""
+    order, seen = [], set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(_children(root)))]
+        while stack:
+            vertex, pending = stack[-1]
+            for child in pending:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(_children(child))))
+                    break
+            else:
+                stack.pop()
+                order.append(vertex)
+    return order
+
+
+def _needed(order: list, wanted: set) -> set:
+    """Ids of the vertices from which some wanted vertex can be reached (or that are wanted)."""
+    needed = set()
+    for vertex in order:  # inputs come before their consumers
+        if id(vertex) in wanted or any(id(c) in needed for c in _children(vertex)):
+            needed.add(id(vertex))
+    return needed
+
+
+def _fit(grad: Tensor, t: Tensor) -> Tensor:
+    """Undo broadcasting and restore the input's dtype: a gradient has its tensor's shape/dtype."""
+    if grad.shape != t.shape:
+        grad = grad.sum_to(t.shape)
+    if grad.dtype != t.dtype:
+        grad = grad.to(t.dtype)
+    return grad
+
+
+def _run_hooks(hooks, grad: Tensor) -> Tensor:
+    for hook in hooks or ():
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    return grad
+
+
+def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """``t.grad += grad``; the stored gradient owns its array (VJPs may share theirs)."""
+    if create_graph:
+        t.grad = grad if t.grad is None else t.grad + grad
+    elif t.grad is None:
+        t.grad = Tensor._make(np.array(grad.data, dtype=t.dtype))
+    else:
+        t.grad = Tensor._make(t.grad.data + grad.data)
+
+
+def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed):
+    """Yield ``(input vertex, gradient)`` for each input of ``node`` that takes a gradient."""
+    op = node.op
+    out = None if node.out_data is None else Tensor._make(node.out_data, create_graph, node)
+    extra = (node.residual,) if op.residual else ()
+    variadic = callable(op.vjps)
+    for i, t in enumerate(node.inputs):
+        if not t.requires_grad:
+            continue
+        child = _vertex(t)
+        if needed is not None and id(child) not in needed:
+            continue
+        vjp = op.vjp_for(i)
+        if vjp is None:
+            continue
+        if variadic:
+            g = vjp(grad, out, *node.inputs, *extra, index=i, **node.params)
+        else:
+            g = vjp(grad, out, *node.inputs, *extra, **node.params)
+        g = _fit(g, t)
+        if is_anomaly_enabled():
+            where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
+            check_finite(g.data, f"backward (gradient of input {i})", op.name, where)
+        yield child, g
+
+
+def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_graph=False):
+    """Propagate ``root_grads`` from ``roots`` to the leaves.
+
+    Without ``inputs`` every leaf that requires grad accumulates into ``.grad``. With
+    ``inputs`` nothing is accumulated: the gradients of those tensors are returned, in order
+    (None where unreachable), and only the part of the graph that leads to them is walked.
+    """
+    vertices = [_vertex(r) for r in roots]
+    order = topological_order(vertices)
+    wanted = needed = None
+    if inputs is not None:
+        wanted = {id(_vertex(t)): k for k, t in enumerate(inputs)}
+        needed = _needed(order, set(wanted))
+    results = [None] * (len(inputs) if inputs is not None else 0)
+    grads: dict[int, Tensor] = {}
+    for vertex, g in zip(vertices, root_grads):
+        grads[id(vertex)] = g if id(vertex) not in grads else grads[id(vertex)] + g
+    mode = enable_grad() if create_graph else no_grad()
+    with mode, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for vertex in reversed(order):
+            grad = grads.pop(id(vertex), None)
+            if grad is None:
+                continue
+            is_node = isinstance(vertex, Node)
+            grad = _run_hooks(vertex.hooks if is_node else vertex._hooks, grad)
+            if wanted is not None and id(vertex) in wanted:
+                results[wanted[id(vertex)]] = grad
+            if not is_node:
+                if wanted is None:
+                    _accumulate(vertex, grad, create_graph)
+                continue
+            if wanted is None and vertex.retained is not None:
+                kept = vertex.retained()
+                if kept is not None:
+                    _accumulate(kept, grad, create_graph)
+            if needed is None or id(vertex) in needed:
+                for child, g in _input_gradients(vertex, grad, create_graph, needed):
+                    key = id(child)
+                    grads[key] = g if key not in grads else grads[key] + g
+            if not retain_graph:
+                vertex.release()
+    return results
+
+
+def _root_grad(output: Tensor, gradient, position: str) -> Tensor:
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"{position} does not require grad and has no grad_fn: nothing to differentiate "
+            "(was it computed under no_grad, or from tensors without requires_grad=True?)"
+        )
+    if gradient is None:
+        if output.numel() != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; {position} has shape "
+                f"{output.shape}: pass gradient= (or grad_outputs=) of that shape"
+            )
+        return Tensor._make(np.ones(output.shape, dtype=output.dtype))
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor._make(np.asarray(gradient, dtype=output.dtype))
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"gradient for {position} has shape {gradient.shape}, expected {output.shape}"
+        )
+    return gradient
+
+
+def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph: bool = False):
+    """Accumulate d(tensor)/d(leaf), weighted by ``gradient``, into each leaf's ``.grad``.
+
+    The graph's buffers are released afterwards unless ``retain_graph`` (default:
+    ``create_graph``) is true.
+    """
+    root = _root_grad(tensor, gradient, "the tensor")
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward([tensor], [root], None, retain, create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
+
+    ``grad_outputs`` weights each output (required for non-scalar outputs). An input the
+    outputs do not depend on is an error unless ``allow_unused``, which gives None for it.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for k, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {k} is not a tensor that requires grad")
+    roots = [_root_grad(o, g, f"output {k}") for k, (o, g) in enumerate(zip(outputs, grad_outputs))]
+    retain = create_graph if retain_graph is None else retain_graph
+    results = run_backward(outputs, roots, inputs, retain, create_graph)
+    for k, r in enumerate(results):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {k} is not used in computing the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(results)

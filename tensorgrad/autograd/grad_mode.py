@@ -1,0 +1,67 @@
+"""Whether operations are recorded: ``no_grad`` and ``enable_grad``, on a ``contextvars`` flag.
+
+The flag lives in a ContextVar so that threads and asyncio tasks each see their own mode.
+"""
+
+import contextvars
+import functools
+
+_GRAD_ENABLED = contextvars.ContextVar("tensorgrad_grad_enabled", default=True)
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are recorded for backward (the default)."""
+    return _GRAD_ENABLED.get()
+
+
+class _GradMode:
+    """A context manager and decorator that sets the recording flag for its extent."""
+
+    enabled: bool
+
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token] = []  # a stack: the same object may be re-entered
+
+    def __enter__(self) -> None:
+        self._tokens.append(_GRAD_ENABLED.set(self.enabled))
+
+    def __exit__(self, *exc) -> None:
+        _GRAD_ENABLED.reset(self._tokens.pop())
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Do not record operations: results have ``requires_grad=False``. Use for inference."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Record operations again inside a ``no_grad`` region."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Set recording on or off for a region: ``with set_grad_enabled(is_training): ...``."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self.enabled = bool(mode)
+
+    def __call__(self, fn):
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,49 @@
+"""Dtype rules: float32 by default, float64 kept where given, Python scalars never upcast."""
+
+import builtins
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int64 = np.dtype(np.int64)
+int32 = np.dtype(np.int32)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+long = int64
+float = float32  # noqa: A001 (PyTorch's alias)
+double = float64
+
+PYTHON_SCALARS = (bool, int, builtins.float)
+
+
+def as_dtype(dtype) -> np.dtype:
+    """A numpy dtype from a numpy dtype, a type, or a name such as ``'float32'``."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"not a dtype: {dtype!r}") from None
+
+
+def check_float(dtype: np.dtype, what: str) -> None:
+    """Only floating tensors can require grad (PyTorch's rule)."""
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(
+            f"{what}: only floating-point tensors can require grad, got dtype {np.dtype(dtype)}"
+        )
+
+
+def scalar_array(value, like: np.dtype) -> np.ndarray:
+    """A 0-d array for a Python scalar paired with a tensor of dtype ``like``.
+
+    The scalar takes the tensor's dtype; a float scalar with an integer or bool tensor gives
+    float32, as in PyTorch.
+    """
+    if like.kind in "fc":
+        return np.asarray(value, dtype=like)
+    if isinstance(value, builtins.float):
+        return np.asarray(value, dtype=float32)
+    if like.kind == "b" and not isinstance(value, bool):
+        return np.asarray(value, dtype=int64)
+    return np.asarray(value, dtype=like)

@@ -1,0 +1,371 @@
+"""The differentiable functions: each is both ``tg.name(x, ...)`` and the method ``x.name(...)``.
+
+Each is one ``apply`` of a registered op or a short composition of them (mean, var, softmax,
+stack...): composites need no VJP of their own.
+"""
+
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from .ops import elementwise as ew
+from .ops import reduce
+from .ops import shape as shape_ops
+from .tensor import Tensor, apply, apply_with_residual, coerce_pair
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def dims(dim, ndim: int, op: str) -> tuple | None:
+    """``dim`` (None, int or sequence; negatives count from the end) as sorted axes, or None."""
+    if dim is None:
+        return None
+    given = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    rank = builtins.max(ndim, 1)
+    out = []
+    for d in given:
+        if not -rank <= d < rank:
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dims")
+        out.append(int(d) % rank)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} names an axis twice")
+    return tuple(sorted(out)) if ndim else None
+
+
+def _one_dim(dim, ndim: int, op: str) -> int:
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    return dims(dim, ndim, op)[0] if ndim else 0
+
+
+# -- unary and binary elementwise ------------------------------------------------------------
+def exp(x: Tensor) -> Tensor:
+    return apply(ew.EXP, x)
+
+
+def log(x: Tensor) -> Tensor:
+    return apply(ew.LOG, x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return apply(ew.SQRT, x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    return apply(ew.ABS, x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return apply(ew.TANH, x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return apply(ew.SIGMOID, x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return apply(ew.RELU, x)
+
+
+def neg(x: Tensor) -> Tensor:
+    return apply(ew.NEG, x)
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 (PyTorch's names)
+    """Limit values to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise ValueError("clamp: give at least one of min and max")
+    return apply(ew.CLAMP, x, min=min, max=max)
+
+
+def maximum(a: Tensor, b) -> Tensor:
+    """Elementwise maximum; on a tie each input gets half the gradient (as PyTorch)."""
+    return apply(ew.MAXIMUM, *coerce_pair(a, b))
+
+
+def minimum(a: Tensor, b) -> Tensor:
+    """Elementwise minimum; on a tie each input gets half the gradient (as PyTorch)."""
+    return apply(ew.MINIMUM, *coerce_pair(a, b))
+
+
+def where(condition, x, y) -> Tensor:
+    """``x`` where ``condition`` holds, else ``y``; all three broadcast together."""
+    if isinstance(x, Tensor):
+        x, y = coerce_pair(x, y)
+    elif isinstance(y, Tensor):
+        y, x = coerce_pair(y, x)
+    else:
+        raise TypeError("where: x or y must be a Tensor")
+    cond = condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition))
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    return apply(ew.WHERE, cond, x, y)
+
+
+def _tensor_where(self: Tensor, condition, y) -> Tensor:
+    """``self.where(condition, y)`` is ``where(condition, self, y)`` (PyTorch's method)."""
+    return where(condition, self, y)
+
+
+# -- reductions ------------------------------------------------------------------------------
+def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return apply(reduce.SUM, x, dim=dims(dim, x.ndim, "sum"), keepdim=keepdim)
+
+
+def _count(x: Tensor, dim) -> int:
+    axes = dims(dim, x.ndim, "mean")
+    return x.numel() if axes is None else int(np.prod([x.shape[d] for d in axes]))
+
+
+def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"mean: needs a floating-point tensor, got {x.dtype}")
+    return sum(x, dim, keepdim) / _count(x, dim)
+
+
+def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    centred = x - mean(x, dim, keepdim=True)
+    return sum(centred * centred, dim, keepdim) / builtins.max(_count(x, dim) - correction, 0)
+
+
+def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+def _extreme(x: Tensor, dim, keepdim: bool, largest: bool, name: str):
+    if isinstance(dim, Tensor):
+        return (maximum if largest else minimum)(x, dim)
+    if x.numel() == 0:
+        raise RuntimeError(f"{name}: the tensor is empty")
+    if dim is None:
+        return _extreme(x.reshape(-1), 0, False, largest, name).values
+    axis = _one_dim(dim, x.ndim, name)
+    if x.ndim == 0:
+        return MaxResult(x, Tensor._make(np.zeros((), np.int64)))
+    values, index = apply_with_residual(reduce.MAX, x, dim=axis, keepdim=keepdim, largest=largest)
+    indices = index if keepdim else np.squeeze(index, axis)
+    return MaxResult(values, Tensor._make(indices))
+
+
+def max(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """Without ``dim``: the largest value. With ``dim``: ``(values, indices)``, the first index
+    on ties, which is also where the gradient goes. With a tensor: ``maximum``."""
+    return _extreme(x, dim, keepdim, True, "max")
+
+
+def min(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """As ``max``, for the smallest value."""
+    return _extreme(x, dim, keepdim, False, "min")
+
+
+def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmax(x.data), dtype=np.int64))
+    axis = _one_dim(dim, x.ndim, "argmax")
+    return Tensor._make(np.argmax(x.data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmin(x.data), dtype=np.int64))
+    axis = _one_dim(dim, x.ndim, "argmin")
+    return Tensor._make(np.argmin(x.data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, computed without overflow."""
+    return apply(reduce.LOGSUMEXP, x, dim=dims(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    """x - logsumexp(x, dim): stable for logits of any magnitude."""
+    return apply(reduce.LOG_SOFTMAX, x, dim=dims(dim, x.ndim, "log_softmax"))
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    return exp(log_softmax(x, dim))
+
+
+# -- shape -----------------------------------------------------------------------------------
+def _shape_args(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    shape = tuple(int(n) for n in _shape_args(shape))
+    if shape == x.shape:
+        return x
+    return apply(shape_ops.RESHAPE, x, shape=shape)
+
+
+def view(x: Tensor, *shape) -> Tensor:
+    """As ``reshape``: NumPy copies when a view is impossible, where PyTorch would raise."""
+    return reshape(x, *shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = (d % x.ndim for d in (start_dim, end_dim))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(x.shape[start : end + 1]))
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1 :])
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of {x.ndim} dims")
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    axes = dims(dim, x.ndim, "squeeze")
+    keep = [n for i, n in enumerate(x.shape) if n != 1 or (axes is not None and i not in axes)]
+    return reshape(x, tuple(keep))
+
+
+def permute(x: Tensor, *order) -> Tensor:
+    order = _shape_args(order)
+    if sorted(d % builtins.max(x.ndim, 1) for d in order) != list(range(x.ndim)):
+        raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims")
+    order = tuple(d % x.ndim for d in order)
+    return x if order == tuple(range(x.ndim)) else apply(shape_ops.PERMUTE, x, dims=order)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    order = list(range(x.ndim))
+    a, b = _one_dim(dim0, x.ndim, "transpose"), _one_dim(dim1, x.ndim, "transpose")
+    order[a], order[b] = order[b], order[a]
+    return permute(x, order)
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """Broadcast to ``sizes`` (-1 keeps a dim) without copying; the gradient sums the copies."""
+    sizes = _shape_args(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
+    shape = tuple(x.shape[i - lead] if n == -1 else int(n) for i, n in enumerate(sizes))
+    for have, want in zip(x.shape, shape[lead:]):
+        if have != want and have != 1:
+            raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}")
+    return x if shape == x.shape else apply(reduce.EXPAND, x, shape=shape)
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return expand(x, other.shape)
+
+
+def sum_to(x: Tensor, shape: tuple) -> Tensor:
+    """Sum ``x`` down to ``shape``, the shape it was broadcast from (undoes broadcasting)."""
+    shape = tuple(shape)
+    return x if x.shape == shape else apply(reduce.SUM_TO, x, shape=shape)
+
+
+def take_along(x: Tensor, index: np.ndarray, dim: int) -> Tensor:
+    """``numpy.take_along_axis``: one value per index along ``dim`` (routes max's gradient)."""
+    return apply(reduce.TAKE_ALONG, x, index=index, dim=dim)
+
+
+def scatter_along(x: Tensor, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
+    """Zeros of ``shape`` with ``x`` put at ``index`` along ``dim``: take_along's adjoint."""
+    return apply(reduce.SCATTER_ALONG, x, index=index, dim=dim, shape=tuple(shape))
+
+
+def _index_key(key) -> tuple:
+    """A NumPy index tuple: tensors and lists become arrays, bool masks their nonzero indices."""
+    parts = []
+    for k in key if isinstance(key, tuple) else (key,):
+        if isinstance(k, Tensor):
+            k = k.data
+        elif isinstance(k, list):
+            k = np.asarray(k)
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            parts.extend(k.nonzero())
+        elif isinstance(k, np.ndarray) and k.dtype.kind not in "iu":
+            raise IndexError(f"index: arrays used as indices must be integer or bool, got {k.dtype}")
+        else:
+            parts.append(k)
+    return tuple(parts)
+
+
+def getitem(x: Tensor, key) -> Tensor:
+    """Indexing with ints, slices, None, Ellipsis, integer arrays and bool masks; repeated
+    indices accumulate their gradients."""
+    return apply(shape_ops.INDEX, x, key=_index_key(key))
+
+
+def index_put_zeros(x: Tensor, key: tuple, shape: tuple) -> Tensor:
+    """Zeros of ``shape`` with ``x`` added at ``key``: the adjoint of indexing."""
+    return apply(shape_ops.INDEX_PUT_ZEROS, x, key=key, shape=tuple(shape))
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenate along ``dim``; all other dims must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    first = tensors[0]
+    axis = _one_dim(dim, first.ndim, "cat")
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1 :] != (
+            first.shape[:axis] + first.shape[axis + 1 :]
+        ):
+            shapes = [tuple(u.shape) for u in tensors]
+            raise ValueError(f"cat: shapes {shapes} differ outside dim {dim}")
+    return apply(shape_ops.CAT, *tensors, dim=axis)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join equal-shaped tensors along a new ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    if len({t.shape for t in tensors}) > 1:
+        raise ValueError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding; ``pad`` lists (before, after) pairs from the last dim backwards."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most {x.ndim} dims")
+    if builtins.min(pad, default=0) < 0:
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
+    widths = tuple([(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1])
+    return apply(shape_ops.PAD, x, widths=widths, value=value)
+
+
+_METHODS = (
+    exp, log, sqrt, abs, tanh, sigmoid, relu, neg, clamp, maximum, minimum, sum, mean, var, std,
+    max, min, argmax, argmin, logsumexp, log_softmax, softmax, reshape, view, flatten,
+    unsqueeze, squeeze, permute, transpose, expand, expand_as, sum_to, take_along, scatter_along,
+    index_put_zeros,
+)  # fmt: skip
+for _fn in _METHODS:
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.where = _tensor_where
+Tensor.clip = clamp
+Tensor.__abs__ = abs
+Tensor.__getitem__ = getitem
+
+
+def _reversed_dims(x: Tensor) -> Tensor:
+    return permute(x, tuple(range(x.ndim))[::-1])
+
+
+def _matrix_transpose(x: Tensor) -> Tensor:
+    return transpose(x, -2, -1)
+
+
+Tensor.T = property(_reversed_dims, doc="All dims reversed.")
+Tensor.mT = property(_matrix_transpose, doc="The last two dims swapped.")

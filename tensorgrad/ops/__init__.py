@@ -1,0 +1,6 @@
+"""Primitive ops: each one forward on ndarrays plus one VJP per input (see ``registry``)."""
+
+from . import elementwise, linalg, reduce, shape
+from .registry import REGISTRY, Op, defop
+
+__all__ = ["REGISTRY", "Op", "defop", "elementwise", "linalg", "reduce", "shape"]

@@ -1,0 +1,21 @@
+"""Matrix multiplication for operands of two or more dims; batch dims broadcast.
+
+The Tensor layer turns 1-D operands into matrices and back, as ``torch.matmul`` does.
+"""
+
+import numpy as np
+
+from .registry import defop
+
+
+def _matmul_a(grad, out, a, b):
+    """d(a @ b)/da . g = g @ b^T"""
+    return grad @ b.mT
+
+
+def _matmul_b(grad, out, a, b):
+    """d(a @ b)/db . g = a^T @ g"""
+    return a.mT @ grad
+
+
+MATMUL = defop("matmul", np.matmul, (_matmul_a, _matmul_b))

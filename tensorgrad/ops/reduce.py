@@ -1,0 +1,123 @@
+"""Reductions and their broadcasting partners: sum, sum_to/expand, max along a dim, logsumexp,
+log_softmax, and the gather/scatter pair that routes max's gradient through its indices.
+
+``dim`` arrives normalised by the Tensor layer: a tuple of non-negative axes, or None for all.
+"""
+
+import numpy as np
+
+from .registry import defop
+
+
+def keepdim_shape(shape: tuple, dim: tuple | None) -> tuple:
+    """The shape a reduction over ``dim`` has with ``keepdim=True``."""
+    if dim is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dim else n for i, n in enumerate(shape))
+
+
+def _sum_forward(x, *, dim, keepdim):
+    return np.sum(x, axis=dim, keepdims=keepdim)
+
+
+def _sum_vjp(grad, out, x, *, dim, keepdim):
+    """d sum(x)/dx = 1: the gradient broadcast back over the reduced dims"""
+    if not keepdim:
+        grad = grad.reshape(keepdim_shape(x.shape, dim))
+    return grad.expand(x.shape)
+
+
+def _sum_to_forward(x, *, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x
+
+
+def _sum_to_vjp(grad, out, x, *, shape):
+    """d sum_to(x)/dx = 1: broadcast the gradient back to x's shape"""
+    return grad.expand(x.shape)
+
+
+def _expand_forward(x, *, shape):
+    return np.broadcast_to(x, shape)
+
+
+def _expand_vjp(grad, out, x, *, shape):
+    """d expand(x)/dx = 1, summed over every copy"""
+    return grad.sum_to(x.shape)
+
+
+def _max_forward(x, *, dim, keepdim, largest):
+    pick = np.argmax if largest else np.argmin
+    index = np.expand_dims(pick(x, axis=dim), dim)
+    values = np.take_along_axis(x, index, axis=dim)
+    return (values if keepdim else np.squeeze(values, dim)), index
+
+
+def _max_vjp(grad, out, x, index, *, dim, keepdim, largest):
+    """d max(x, dim)/dx = 1 at the (first) maximum's index, 0 elsewhere"""
+    if not keepdim:
+        grad = grad.unsqueeze(dim)
+    return grad.scatter_along(index, dim, x.shape)
+
+
+def _take_along_forward(x, *, index, dim):
+    return np.take_along_axis(x, index, axis=dim)
+
+
+def _take_along_vjp(grad, out, x, *, index, dim):
+    """d x[index]/dx = 1 at the gathered positions (each gathered once)"""
+    return grad.scatter_along(index, dim, x.shape)
+
+
+def _scatter_along_forward(src, *, index, dim, shape):
+    out = np.zeros(shape, dtype=src.dtype)
+    np.put_along_axis(out, index, src, axis=dim)
+    return out
+
+
+def _scatter_along_vjp(grad, out, src, *, index, dim, shape):
+    """d scatter(src)/dsrc = 1 read back at the scattered positions"""
+    return grad.take_along(index, dim)
+
+
+def _stable_logsumexp(x: np.ndarray, axis) -> np.ndarray:
+    """log(sum(exp(x))) along ``axis`` with keepdims, shifted by the max so it cannot overflow."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice, as PyTorch
+        return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+
+
+def _logsumexp_forward(x, *, dim, keepdim):
+    out = _stable_logsumexp(x, dim)
+    return out if keepdim else np.squeeze(out, dim)
+
+
+def _logsumexp_vjp(grad, out, x, *, dim, keepdim):
+    """d logsumexp(x)/dx = softmax(x) = exp(x - logsumexp(x))"""
+    if not keepdim:
+        shape = keepdim_shape(x.shape, dim)
+        grad, out = grad.reshape(shape), out.reshape(shape)
+    return grad * (x - out).exp()
+
+
+def _log_softmax_forward(x, *, dim):
+    return x - _stable_logsumexp(x, dim)
+
+
+def _log_softmax_vjp(grad, out, x, *, dim):
+    """d log_softmax(x)/dx . g = g - softmax(x) * sum(g)"""
+    return grad - out.exp() * grad.sum(dim, keepdim=True)
+
+
+SUM = defop("sum", _sum_forward, (_sum_vjp,))
+SUM_TO = defop("sum_to", _sum_to_forward, (_sum_to_vjp,))
+EXPAND = defop("expand", _expand_forward, (_expand_vjp,))
+MAX = defop("max", _max_forward, (_max_vjp,), residual=True)
+TAKE_ALONG = defop("take_along", _take_along_forward, (_take_along_vjp,))
+SCATTER_ALONG = defop("scatter_along", _scatter_along_forward, (_scatter_along_vjp,))
+LOGSUMEXP = defop("logsumexp", _logsumexp_forward, (_logsumexp_vjp,), save_out=True)
+LOG_SOFTMAX = defop("log_softmax", _log_softmax_forward, (_log_softmax_vjp,), save_out=True)

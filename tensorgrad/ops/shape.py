@@ -1,0 +1,79 @@
+"""Shape primitives: reshape, permute, indexing and its scatter, concatenation, constant padding."""
+
+import numpy as np
+
+from .registry import defop
+
+
+def _reshape_forward(x, *, shape):
+    return np.reshape(x, shape)
+
+
+def _reshape_vjp(grad, out, x, *, shape):
+    """d reshape(x)/dx = 1, reshaped back"""
+    return grad.reshape(x.shape)
+
+
+def _permute_forward(x, *, dims):
+    return np.transpose(x, dims)
+
+
+def _permute_vjp(grad, out, x, *, dims):
+    """d permute(x)/dx = 1, permuted back by the inverse permutation"""
+    return grad.permute(tuple(np.argsort(dims)))
+
+
+def is_basic_index(key: tuple) -> bool:
+    """True when ``key`` holds only ints, slices, None and Ellipsis (a view, no repeats)."""
+    return not any(isinstance(k, np.ndarray) for k in key)
+
+
+def _index_forward(x, *, key):
+    return x[key]
+
+
+def _index_vjp(grad, out, x, *, key):
+    """d x[key]/dx = 1 at the selected positions, summed where an index repeats"""
+    return grad.index_put_zeros(key, x.shape)
+
+
+def _index_put_zeros_forward(src, *, key, shape):
+    out = np.zeros(shape, dtype=src.dtype)
+    if is_basic_index(key):
+        out[key] = src
+    else:
+        np.add.at(out, key, src)  # repeated indices accumulate
+    return out
+
+
+def _index_put_zeros_vjp(grad, out, src, *, key, shape):
+    """d put(src)/dsrc = 1 read back at the same positions"""
+    return grad[key]
+
+
+def _cat_forward(*xs, dim):
+    return np.concatenate(xs, axis=dim)
+
+
+def _cat_vjp(grad, out, *xs, dim, index):
+    """d cat(xs)/dx_i = 1 on x_i's slice of the output"""
+    start = sum(x.shape[dim] for x in xs[:index])
+    key = (slice(None),) * dim + (slice(start, start + xs[index].shape[dim]),)
+    return grad[key]
+
+
+def _pad_forward(x, *, widths, value):
+    return np.pad(x, widths, mode="constant", constant_values=value)
+
+
+def _pad_vjp(grad, out, x, *, widths, value):
+    """d pad(x)/dx = 1 on the unpadded region"""
+    return grad[tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))]
+
+
+RESHAPE = defop("reshape", _reshape_forward, (_reshape_vjp,))
+PERMUTE = defop("permute", _permute_forward, (_permute_vjp,))
+INDEX = defop("index", _index_forward, (_index_vjp,))
+INDEX_PUT_ZEROS = defop("index_put_zeros", _index_put_zeros_forward, (_index_put_zeros_vjp,))
+CAT = defop("cat", _cat_forward, _cat_vjp)
+PAD = defop("pad", _pad_forward, (_pad_vjp,))
