@@ -18,7 +18,11 @@ _PRINT_OPTIONS = {"precision": 4, "separator": ", ", "threshold": 1000, "edgeite
 
 def apply_with_residual(op, *inputs, **params):
     """Run ``op`` on the inputs' arrays; record a Node when grad mode is on and an input needs it."""
-    out = op.forward(*[t.data for t in inputs], **params)
+    try:
+        out = op.forward(*[t.data for t in inputs], **params)
+    except (ValueError, IndexError, TypeError) as error:
+        shapes = " and ".join(str(t.shape) for t in inputs)
+        raise type(error)(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
     residual = None
     if op.residual:
         out, residual = out

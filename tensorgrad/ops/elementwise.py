@@ -51,6 +51,10 @@ def _pow_b(grad, out, a, b):
     return (grad * out * a.log()).where(a != 0, 0.0)
 
 
+def _pow_scalar_forward(x, *, exponent):
+    return np.power(x, exponent)
+
+
 def _pow_scalar_vjp(grad, out, x, *, exponent):
     """d(x ** c)/dx = c * x ** (c - 1)"""
     if exponent == 0:
@@ -180,7 +184,7 @@ MUL = defop("mul", np.multiply, (_mul_a, _mul_b))
 DIV = defop("div", np.true_divide, (_div_a, _div_b), save_out=True)
 NEG = defop("neg", np.negative, (_negated,))
 POW = defop("pow", np.power, (_pow_a, _pow_b), save_out=True)
-POW_SCALAR = defop("pow_scalar", np.power, (_pow_scalar_vjp,))
+POW_SCALAR = defop("pow_scalar", _pow_scalar_forward, (_pow_scalar_vjp,))
 RPOW_SCALAR = defop("rpow_scalar", _rpow_scalar_forward, (_rpow_scalar_vjp,), save_out=True)
 EXP = defop("exp", np.exp, (_exp_vjp,), save_out=True)
 LOG = defop("log", np.log, (_log_vjp,))
