@@ -1,0 +1,17 @@
+"""``tensorgrad.nn``: Module, Parameter, layers, containers, losses, ``functional`` and ``init``."""
+
+from . import functional, init
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .containers import ModuleList, Sequential
+from .layers import (
+    AvgPool2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU, Sigmoid, Tanh,
+)  # fmt: skip
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module
+from .parameter import Parameter
+
+__all__ = [
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "Identity", "Linear", "MSELoss", "MaxPool2d", "Module", "ModuleList", "NLLLoss",
+    "Parameter", "ReLU", "Sigmoid", "Sequential", "Tanh", "functional", "init",
+]  # fmt: skip

@@ -1,0 +1,98 @@
+"""``tensorgrad.nn.functional``: layers and losses as functions, PyTorch's signatures.
+
+Convolution and pooling come from ``conv_pool`` (Numba kernels); ``pad`` is ``tg.functions.pad``;
+the losses live in ``losses_functional``.
+"""
+
+import numpy as np
+
+from .. import creation
+from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
+from ..tensor import Tensor, apply_with_residual
+from .conv_pool import avg_pool2d, conv2d, max_pool2d
+from .losses_functional import cross_entropy, mse_loss, nll_loss
+from .primitives import BATCH_NORM
+
+__all__ = [
+    "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "softmax", "tanh",
+]  # fmt: skip
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias``; ``weight`` has shape (out_features, in_features)."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
+            "(input's last dim must equal weight's in_features, weight.shape[1])"
+        )
+    out = input @ weight.mT
+    return out if bias is None else out + bias
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) in training;
+    the identity otherwise. The mask is drawn from ``tg.creation.default_generator()``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = creation.default_generator().random(input.shape, dtype=np.float32) >= p
+    mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
+    return input * Tensor._make(mask)
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and spatial dims, then scale and shift.
+
+    In training (or without running statistics) the batch's statistics are used and the
+    running ones, when given, are updated in place: ``r = (1 - momentum) * r + momentum * s``
+    with the unbiased variance, as PyTorch. Otherwise the running statistics are used.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: input needs a channel dim 1, got shape {input.shape}")
+    channels = input.shape[1]
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):  # fmt: skip
+        if t is not None and t.shape != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input of "
+                f"shape {input.shape}"
+            )
+    if training or running_mean is None or running_var is None:
+        count = input.numel() // max(channels, 1)
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {input.shape}"
+            )
+        axes = (0,) + tuple(range(2, input.ndim))
+        out, (mean, var, _) = apply_with_residual(BATCH_NORM, input, axes=axes, eps=eps)
+        if training and running_mean is not None:
+            running_mean.data *= 1.0 - momentum
+            running_mean.data += momentum * mean.reshape(channels)
+        if training and running_var is not None:
+            running_var.data *= 1.0 - momentum
+            running_var.data += momentum * var.reshape(channels) * (count / (count - 1))
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        return out if bias is None else out + bias.reshape(shape)
+    # eval: fold the statistics into one scale and one shift per channel (two passes over input)
+    invstd = (1.0 / np.sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
+    scale = Tensor._make(invstd) if weight is None else weight * Tensor._make(invstd)
+    shift = Tensor._make(-running_mean.data.astype(input.dtype, copy=False)) * scale
+    if bias is not None:
+        shift = shift + bias
+    return input * scale.reshape(shape) + shift.reshape(shape)
