@@ -88,8 +88,9 @@ def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     if dtype is None and isinstance(fill_value, bool | int):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    return _filled((size,) if isinstance(size, int) else tuple(size), fill_value, dtype,
-                   requires_grad)
+    return _filled(
+        (size,) if isinstance(size, int) else tuple(size), fill_value, dtype, requires_grad
+    )
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -122,8 +123,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.eye(n, m, dtype=float32 if dtype is None else as_dtype(dtype)),
-                   requires_grad)
+    return _finish(np.eye(n, m, dtype=float32 if dtype is None else as_dtype(dtype)), requires_grad)
 
 
 def _random_float(draw, size, dtype, requires_grad) -> Tensor:

@@ -289,7 +289,9 @@ def _index_key(key) -> tuple:
         if isinstance(k, np.ndarray) and k.dtype == np.bool_:
             parts.extend(k.nonzero())
         elif isinstance(k, np.ndarray) and k.dtype.kind not in "iu":
-            raise IndexError(f"index: arrays used as indices must be integer or bool, got {k.dtype}")
+            raise IndexError(
+                f"index: arrays used as indices must be integer or bool, got {k.dtype}"
+            )
         else:
             parts.append(k)
     return tuple(parts)

@@ -17,7 +17,7 @@ _PRINT_OPTIONS = {"precision": 4, "separator": ", ", "threshold": 1000, "edgeite
 
 
 def apply_with_residual(op, *inputs, **params):
-    """Run ``op`` on the inputs' arrays; record a Node when grad mode is on and an input needs it."""
+    """Run ``op`` on the inputs' arrays; record a Node when grad is on and an input needs it."""
     try:
         out = op.forward(*[t.data for t in inputs], **params)
     except (ValueError, IndexError, TypeError) as error:
@@ -93,7 +93,9 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor of one element, this one has shape {self.shape}")
+            raise ValueError(
+                f"item() needs a tensor of one element, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def tolist(self):
@@ -285,8 +287,9 @@ def coerce_pair(tensor: "Tensor", other, reflected: bool = False, true_divide: b
     if isinstance(other, Tensor):
         pass
     elif isinstance(other, PYTHON_SCALARS) or isinstance(other, np.generic):
-        other = Tensor._make(scalar_array(other.item() if isinstance(other, np.generic) else other,
-                                          tensor.dtype))
+        other = Tensor._make(
+            scalar_array(other.item() if isinstance(other, np.generic) else other, tensor.dtype)
+        )
         if other.dtype != tensor.dtype and other.dtype.kind == "f":
             tensor = tensor.to(other.dtype)
     else:

@@ -15,7 +15,6 @@ from hypothesis.extra import numpy as hnp
 
 import tensorgrad as tg
 from tensorgrad.ops import elementwise as ew
-from tensorgrad.ops import reduce
 from tensorgrad.tensor import apply
 from tensorgrad.testing import arrays, broadcastable_shapes, shapes
 
@@ -47,20 +46,28 @@ def unary(**domain) -> st.SearchStrategy:
 
 
 def binary(domain_a: dict | None = None, domain_b: dict | None = None) -> st.SearchStrategy:
-    return broadcastable_shapes(2).flatmap(
-        lambda s: st.tuples(arrays(s[0], **(domain_a or {})), arrays(s[1], **(domain_b or {})))
-    ).map(no_params)
+    return (
+        broadcastable_shapes(2)
+        .flatmap(
+            lambda s: st.tuples(arrays(s[0], **(domain_a or {})), arrays(s[1], **(domain_b or {})))
+        )
+        .map(no_params)
+    )
 
 
 def grid_arrays(shape, offset: float) -> st.SearchStrategy:
     """Values k/10 + offset: two draws with offsets 0 and 0.05 never tie or come within 0.05."""
-    return hnp.arrays(np.float64, shape, elements=st.integers(-20, 20).map(lambda k: k / 10 + offset))  # noqa: E501
+    return hnp.arrays(
+        np.float64, shape, elements=st.integers(-20, 20).map(lambda k: k / 10 + offset)
+    )  # noqa: E501
 
 
 def untied_pair() -> st.SearchStrategy:
-    return broadcastable_shapes(2).flatmap(
-        lambda s: st.tuples(grid_arrays(s[0], 0.0), grid_arrays(s[1], 0.05))
-    ).map(no_params)
+    return (
+        broadcastable_shapes(2)
+        .flatmap(lambda s: st.tuples(grid_arrays(s[0], 0.0), grid_arrays(s[1], 0.05)))
+        .map(no_params)
+    )
 
 
 @st.composite
@@ -142,8 +149,11 @@ def index_keys(draw, shape):
         return draw(hnp.arrays(np.bool_, shape))
     key, length = [], draw(st.integers(1, 4))  # index arrays broadcast together: one length
     for n in shape:
-        choice = draw(st.sampled_from(["slice", "int", "none", "array"] if kind == "array"
-                                      else ["slice", "int", "none"]))
+        choice = draw(
+            st.sampled_from(
+                ["slice", "int", "none", "array"] if kind == "array" else ["slice", "int", "none"]
+            )
+        )
         if choice == "slice":
             start = draw(st.integers(-n, n))
             key.append(slice(start, draw(st.integers(-n, n)), draw(st.sampled_from([1, 2, -1]))))
@@ -216,18 +226,37 @@ ROWS: list[Row] = [
     Row("add", ("add",), lambda a, b: a + b, np.add, binary()),
     Row("sub", ("sub",), lambda a, b: a - b, np.subtract, binary()),
     Row("mul", ("mul",), lambda a, b: a * b, np.multiply, binary()),
-    Row("div", ("div",), lambda a, b: a / b, np.divide,
-        binary(domain_b={"away_from": (0.0,), "margin": 0.5})),
+    Row(
+        "div",
+        ("div",),
+        lambda a, b: a / b,
+        np.divide,
+        binary(domain_b={"away_from": (0.0,), "margin": 0.5}),
+    ),
     Row("neg", ("neg",), lambda a: -a, np.negative, unary()),
     Row("pow", ("pow",), lambda a, b: a**b, np.power, binary({"low": 0.5, "high": 2.0})),
-    Row("pow_scalar", ("pow_scalar",), lambda a, exponent: a**exponent,
+    Row(
+        "pow_scalar",
+        ("pow_scalar",),
         lambda a, exponent: a**exponent,
-        shapes().flatmap(lambda s: st.tuples(arrays(s, low=0.5, high=2.0),
-                                             st.sampled_from([-1.5, -1, 0, 0.5, 1, 2, 3])))
-        .map(lambda t: ([t[0]], {"exponent": t[1]}))),
-    Row("rpow_scalar", ("rpow_scalar",), lambda a, base: base**a, lambda a, base: base**a,
-        shapes().flatmap(lambda s: st.tuples(arrays(s), st.sampled_from([0.5, 2.0, 3.0])))
-        .map(lambda t: ([t[0]], {"base": t[1]}))),
+        lambda a, exponent: a**exponent,
+        shapes()
+        .flatmap(
+            lambda s: st.tuples(
+                arrays(s, low=0.5, high=2.0), st.sampled_from([-1.5, -1, 0, 0.5, 1, 2, 3])
+            )
+        )
+        .map(lambda t: ([t[0]], {"exponent": t[1]})),
+    ),
+    Row(
+        "rpow_scalar",
+        ("rpow_scalar",),
+        lambda a, base: base**a,
+        lambda a, base: base**a,
+        shapes()
+        .flatmap(lambda s: st.tuples(arrays(s), st.sampled_from([0.5, 2.0, 3.0])))
+        .map(lambda t: ([t[0]], {"base": t[1]})),
+    ),
     Row("exp", ("exp",), tg.exp, np.exp, unary()),
     Row("log", ("log",), tg.log, np.log, unary(low=0.2, high=3.0)),
     Row("sqrt", ("sqrt",), tg.sqrt, np.sqrt, unary(low=0.2, high=3.0)),
@@ -235,86 +264,238 @@ ROWS: list[Row] = [
     Row("tanh", ("tanh",), tg.tanh, np.tanh, unary()),
     Row("sigmoid", ("sigmoid",), tg.sigmoid, lambda a: 1 / (1 + np.exp(-a)), unary(low=-6, high=6)),
     Row("relu", ("relu",), tg.relu, lambda a: np.maximum(a, 0), unary(away_from=(0.0,))),
-    Row("clamp", ("clamp",), tg.clamp, np.clip,
-        shapes().flatmap(lambda s: arrays(s, away_from=(-0.5, 1.0)))
-        .flatmap(lambda a: st.sampled_from([(-0.5, 1.0), (None, 1.0), (-0.5, None)])
-                 .map(lambda mm: ([a], {"min": mm[0], "max": mm[1]})))),
+    Row(
+        "clamp",
+        ("clamp",),
+        tg.clamp,
+        np.clip,
+        shapes()
+        .flatmap(lambda s: arrays(s, away_from=(-0.5, 1.0)))
+        .flatmap(
+            lambda a: st.sampled_from([(-0.5, 1.0), (None, 1.0), (-0.5, None)]).map(
+                lambda mm: ([a], {"min": mm[0], "max": mm[1]})
+            )
+        ),
+    ),
     Row("maximum", ("maximum",), tg.maximum, np.maximum, untied_pair()),
     Row("minimum", ("minimum",), tg.minimum, np.minimum, untied_pair()),
-    Row("where", ("where",), tg.where, np.where,
-        broadcastable_shapes(3).flatmap(lambda s: st.tuples(
-            hnp.arrays(np.bool_, s[0]), arrays(s[1]), arrays(s[2]))).map(no_params),
-        grad_inputs=(1, 2)),
+    Row(
+        "where",
+        ("where",),
+        tg.where,
+        np.where,
+        broadcastable_shapes(3)
+        .flatmap(lambda s: st.tuples(hnp.arrays(np.bool_, s[0]), arrays(s[1]), arrays(s[2])))
+        .map(no_params),
+        grad_inputs=(1, 2),
+    ),
     Row("to", ("to",), lambda a: apply(ew.TO, a, dtype=a.dtype), lambda a: a.copy(), unary()),
-    Row("matmul", ("matmul",), tg.matmul, np.matmul,
-        st.tuples(broadcastable_shapes(2, max_dims=2, max_side=3), st.integers(1, 3),
-                  st.integers(1, 3), st.integers(1, 3))
-        .flatmap(lambda t: st.tuples(arrays(t[0][0] + (t[1], t[2])),
-                                     arrays(t[0][1] + (t[2], t[3]))))
-        .map(no_params)),
-    Row("matmul_vectors", ("matmul", "reshape"), tg.matmul, np.matmul,
+    Row(
+        "matmul",
+        ("matmul",),
+        tg.matmul,
+        np.matmul,
+        st.tuples(
+            broadcastable_shapes(2, max_dims=2, max_side=3),
+            st.integers(1, 3),
+            st.integers(1, 3),
+            st.integers(1, 3),
+        )
+        .flatmap(
+            lambda t: st.tuples(arrays(t[0][0] + (t[1], t[2])), arrays(t[0][1] + (t[2], t[3])))
+        )
+        .map(no_params),
+    ),
+    Row(
+        "matmul_vectors",
+        ("matmul", "reshape"),
+        tg.matmul,
+        np.matmul,
         st.tuples(st.integers(1, 4), st.integers(1, 3), st.sampled_from(["vv", "mv", "vm"]))
-        .flatmap(lambda t: st.tuples(
-            arrays((t[0],) if t[2][0] == "v" else (t[1], t[0])),
-            arrays((t[0],) if t[2][1] == "v" else (t[0], t[1]))))
-        .map(no_params)),
+        .flatmap(
+            lambda t: st.tuples(
+                arrays((t[0],) if t[2][0] == "v" else (t[1], t[0])),
+                arrays((t[0],) if t[2][1] == "v" else (t[0], t[1])),
+            )
+        )
+        .map(no_params),
+    ),
     # reductions
-    Row("sum", ("sum", "expand"), tg.sum,
-        lambda x, dim, keepdim: np.sum(x, axis=_np_axis(dim), keepdims=keepdim), with_dims()),
-    Row("mean", ("sum", "div"), tg.mean,
-        lambda x, dim, keepdim: np.mean(x, axis=_np_axis(dim), keepdims=keepdim), with_dims()),
-    Row("var", ("sum", "sub", "mul"), tg.var, np_var, with_dims(min_dims=1).filter(
-        lambda a: (a[0][0].size if a[1]["dim"] is None
-                   else np.prod([a[0][0].shape[d] for d in a[1]["dim"]])) > 1)),
-    Row("std", ("sqrt",), tg.std, lambda x, dim, keepdim: np.sqrt(np_var(x, dim, keepdim)),
+    Row(
+        "sum",
+        ("sum", "expand"),
+        tg.sum,
+        lambda x, dim, keepdim: np.sum(x, axis=_np_axis(dim), keepdims=keepdim),
+        with_dims(),
+    ),
+    Row(
+        "mean",
+        ("sum", "div"),
+        tg.mean,
+        lambda x, dim, keepdim: np.mean(x, axis=_np_axis(dim), keepdims=keepdim),
+        with_dims(),
+    ),
+    Row(
+        "var",
+        ("sum", "sub", "mul"),
+        tg.var,
+        np_var,
+        with_dims(min_dims=1).filter(
+            lambda a: (
+                (
+                    a[0][0].size
+                    if a[1]["dim"] is None
+                    else np.prod([a[0][0].shape[d] for d in a[1]["dim"]])
+                )
+                > 1
+            )
+        ),
+    ),
+    Row(
+        "std",
+        ("sqrt",),
+        tg.std,
+        lambda x, dim, keepdim: np.sqrt(np_var(x, dim, keepdim)),
         with_dims(min_dims=1, unique=True).filter(
-            lambda a: (a[0][0].size if a[1]["dim"] is None
-                       else np.prod([a[0][0].shape[d] for d in a[1]["dim"]])) > 1)),
-    Row("max_dim", ("max", "scatter_along", "unsqueeze"),
+            lambda a: (
+                (
+                    a[0][0].size
+                    if a[1]["dim"] is None
+                    else np.prod([a[0][0].shape[d] for d in a[1]["dim"]])
+                )
+                > 1
+            )
+        ),
+    ),
+    Row(
+        "max_dim",
+        ("max", "scatter_along", "unsqueeze"),
         lambda x, dim, keepdim: tg.max(x, dim, keepdim).values,
         lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
-        with_dims(single=True, unique=True)),
-    Row("min_dim", ("max",), lambda x, dim, keepdim: tg.min(x, dim, keepdim).values,
+        with_dims(single=True, unique=True),
+    ),
+    Row(
+        "min_dim",
+        ("max",),
+        lambda x, dim, keepdim: tg.min(x, dim, keepdim).values,
         lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
-        with_dims(single=True, unique=True)),
-    Row("max_all", ("max", "reshape"), tg.max, np.max,
-        shapes().flatmap(lambda s: arrays(s, unique=True)).map(lambda a: ([a], {}))),
-    Row("logsumexp", ("logsumexp",), tg.logsumexp, np_logsumexp,
-        with_dims(min_dims=1).filter(lambda a: a[1]["dim"] is not None)),
-    Row("log_softmax", ("log_softmax",), tg.log_softmax, np_log_softmax,
-        with_dims(single=True, keepdim=False)),
-    Row("softmax", ("log_softmax", "exp"), tg.softmax,
-        lambda x, dim: np.exp(np_log_softmax(x, dim)), with_dims(single=True, keepdim=False)),
+        with_dims(single=True, unique=True),
+    ),
+    Row(
+        "max_all",
+        ("max", "reshape"),
+        tg.max,
+        np.max,
+        shapes().flatmap(lambda s: arrays(s, unique=True)).map(lambda a: ([a], {})),
+    ),
+    Row(
+        "logsumexp",
+        ("logsumexp",),
+        tg.logsumexp,
+        np_logsumexp,
+        with_dims(min_dims=1).filter(lambda a: a[1]["dim"] is not None),
+    ),
+    Row(
+        "log_softmax",
+        ("log_softmax",),
+        tg.log_softmax,
+        np_log_softmax,
+        with_dims(single=True, keepdim=False),
+    ),
+    Row(
+        "softmax",
+        ("log_softmax", "exp"),
+        tg.softmax,
+        lambda x, dim: np.exp(np_log_softmax(x, dim)),
+        with_dims(single=True, keepdim=False),
+    ),
     # --- rows: core shape ops (lead) ---
-    Row("sum_to", ("sum_to", "expand"), lambda x, shape: x.sum_to(shape), np_sum_to,
-        broadcast_pair().flatmap(lambda p: arrays(p[1]).map(lambda x: ([x], {"shape": p[0]})))),
-    Row("expand", ("expand", "sum_to"), lambda x, shape: x.expand(shape),
+    Row(
+        "sum_to",
+        ("sum_to", "expand"),
+        lambda x, shape: x.sum_to(shape),
+        np_sum_to,
+        broadcast_pair().flatmap(lambda p: arrays(p[1]).map(lambda x: ([x], {"shape": p[0]}))),
+    ),
+    Row(
+        "expand",
+        ("expand", "sum_to"),
+        lambda x, shape: x.expand(shape),
         lambda x, shape: np.broadcast_to(x, shape),
-        broadcast_pair().flatmap(lambda p: arrays(p[0]).map(lambda x: ([x], {"shape": p[1]})))),
-    Row("take_along", ("take_along", "scatter_along"), tg.Tensor.take_along,
-        lambda x, index, dim: np.take_along_axis(x, index, dim), along_index()),
-    Row("scatter_along", ("scatter_along", "take_along"), tg.Tensor.scatter_along,
-        np_scatter_along, along_index(scatter=True)),
+        broadcast_pair().flatmap(lambda p: arrays(p[0]).map(lambda x: ([x], {"shape": p[1]}))),
+    ),
+    Row(
+        "take_along",
+        ("take_along", "scatter_along"),
+        tg.Tensor.take_along,
+        lambda x, index, dim: np.take_along_axis(x, index, dim),
+        along_index(),
+    ),
+    Row(
+        "scatter_along",
+        ("scatter_along", "take_along"),
+        tg.Tensor.scatter_along,
+        np_scatter_along,
+        along_index(scatter=True),
+    ),
     Row("reshape", ("reshape",), lambda x, shape: x.reshape(shape), np.reshape, reshaped()),
-    Row("permute", ("permute",), lambda x, order: x.permute(order),
-        lambda x, order: np.transpose(x, order), permuted()),
-    Row("transpose", ("permute",), lambda x: x.transpose(0, -1), lambda x: np.swapaxes(x, 0, -1),
-        unary().filter(lambda a: a[0][0].ndim > 0)),
-    Row("flatten", ("reshape",), lambda x: x.flatten(1), lambda x: x.reshape(x.shape[0], -1),
-        unary().filter(lambda a: a[0][0].ndim > 1)),
-    Row("squeeze_unsqueeze", ("reshape",), lambda x: x.squeeze().unsqueeze(0),
-        lambda x: np.squeeze(x)[None], unary()),
-    Row("index", ("index", "index_put_zeros"), lambda x, key: x[key], lambda x, key: x[key],
-        indexed()),
-    Row("index_put_zeros", ("index_put_zeros", "index"), tg.Tensor.index_put_zeros,
-        np_index_put, indexed(put=True)),
-    Row("cat", ("cat", "index"), lambda *xs, dim: tg.cat(xs, dim),
+    Row(
+        "permute",
+        ("permute",),
+        lambda x, order: x.permute(order),
+        lambda x, order: np.transpose(x, order),
+        permuted(),
+    ),
+    Row(
+        "transpose",
+        ("permute",),
+        lambda x: x.transpose(0, -1),
+        lambda x: np.swapaxes(x, 0, -1),
+        unary().filter(lambda a: a[0][0].ndim > 0),
+    ),
+    Row(
+        "flatten",
+        ("reshape",),
+        lambda x: x.flatten(1),
+        lambda x: x.reshape(x.shape[0], -1),
+        unary().filter(lambda a: a[0][0].ndim > 1),
+    ),
+    Row(
+        "squeeze_unsqueeze",
+        ("reshape",),
+        lambda x: x.squeeze().unsqueeze(0),
+        lambda x: np.squeeze(x)[None],
+        unary(),
+    ),
+    Row(
+        "index",
+        ("index", "index_put_zeros"),
+        lambda x, key: x[key],
+        lambda x, key: x[key],
+        indexed(),
+    ),
+    Row(
+        "index_put_zeros",
+        ("index_put_zeros", "index"),
+        tg.Tensor.index_put_zeros,
+        np_index_put,
+        indexed(put=True),
+    ),
+    Row(
+        "cat",
+        ("cat", "index"),
+        lambda *xs, dim: tg.cat(xs, dim),
         lambda *xs, dim: np.concatenate(xs, dim),
-        concatenable()),
-    Row("stack", ("cat", "reshape"), lambda *xs, dim: tg.stack(xs, dim),
-        lambda *xs, dim: np.stack(xs, dim), concatenable(same_shape=True)),
-    Row("pad", ("pad", "index"), tg.functions.pad,
-        np_pad, padded()),
+        concatenable(),
+    ),
+    Row(
+        "stack",
+        ("cat", "reshape"),
+        lambda *xs, dim: tg.stack(xs, dim),
+        lambda *xs, dim: np.stack(xs, dim),
+        concatenable(same_shape=True),
+    ),
+    Row("pad", ("pad", "index"), tg.functions.pad, np_pad, padded()),
     # --- rows: conv/pool (kernels helper) ---
     # --- rows: nn (nn helper) ---
 ]

@@ -2,8 +2,8 @@
 
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .engine import backward, grad
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 
 __all__ = [

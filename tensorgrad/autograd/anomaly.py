@@ -32,6 +32,17 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
         _ANOMALY.reset(self._tokens.pop())
 
 
+class suspended:  # noqa: N801
+    """Turn the forward checks off while a VJP runs: its result is checked as a whole, and
+    named after the op whose backward produced it."""
+
+    def __enter__(self) -> None:
+        self._token = _ANOMALY.set(False)
+
+    def __exit__(self, *exc) -> None:
+        _ANOMALY.reset(self._token)
+
+
 def user_frame() -> str:
     """``file:line in function`` of the innermost caller outside the tensorgrad package."""
     frame = sys._getframe(1)

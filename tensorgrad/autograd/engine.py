@@ -7,10 +7,12 @@ path training uses. With ``create_graph=True`` they are recorded like any other 
 the gradients can be differentiated again.
 """
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from ..tensor import Tensor
-from .anomaly import check_finite, is_anomaly_enabled
+from .anomaly import check_finite, is_anomaly_enabled, suspended
 from .grad_mode import enable_grad, no_grad
 from .graph import Node
 
@@ -99,12 +101,14 @@ def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed):
         vjp = op.vjp_for(i)
         if vjp is None:
             continue
-        if variadic:
-            g = vjp(grad, out, *node.inputs, *extra, index=i, **node.params)
-        else:
-            g = vjp(grad, out, *node.inputs, *extra, **node.params)
-        g = _fit(g, t)
-        if is_anomaly_enabled():
+        anomaly = is_anomaly_enabled()
+        with suspended() if anomaly else nullcontext():
+            if variadic:
+                g = vjp(grad, out, *node.inputs, *extra, index=i, **node.params)
+            else:
+                g = vjp(grad, out, *node.inputs, *extra, **node.params)
+            g = _fit(g, t)
+        if anomaly:
             where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
             check_finite(g.data, f"backward (gradient of input {i})", op.name, where)
         yield child, g

@@ -35,8 +35,15 @@ def _weighted_sum(outputs: tuple, weights: list) -> float:
     return float(sum(np.sum(o.data * w) for o, w in zip(outputs, weights)))
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              seed: int = 0, raise_exception: bool = True) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
     """Compare the gradients of ``fn(*inputs)`` with central finite differences.
 
     Inputs with ``requires_grad=True`` are checked; floating inputs are copied to float64
@@ -75,14 +82,22 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                     return False
                 raise GradcheckError(
                     f"gradcheck: gradient of input {k} (shape {x.shape}) at element {index}: "
-                    f"analytic {a[index]!r} vs numeric {numeric!r} "
+                    f"analytic {float(a[index])!r} vs numeric {float(numeric)!r} "
                     f"(atol={atol}, rtol={rtol}, eps={eps})"
                 )
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, seed: int = 0, raise_exception: bool = True) -> bool:
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
     """Check second derivatives: gradcheck of ``x, v -> d<v, fn(x)>/dx`` built with
     ``create_graph=True``, with respect to the inputs and the output weights ``v``."""
     inputs = _float64_inputs(_as_tuple(inputs))
@@ -102,8 +117,9 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
         xs, ws = args[:n], args[n:]
         with enable_grad():  # also while gradcheck evaluates it for finite differences
             outs = [o for o in _as_tuple(fn(*xs)) if isinstance(o, Tensor) and o.requires_grad]
-            grads = autograd_grad(outs, [xs[k] for k in checked], list(ws), create_graph=True,
-                                  allow_unused=True)
+            grads = autograd_grad(
+                outs, [xs[k] for k in checked], list(ws), create_graph=True, allow_unused=True
+            )
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + vs, eps, atol, rtol, seed, raise_exception)

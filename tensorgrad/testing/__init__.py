@@ -3,5 +3,11 @@
 from ..autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .strategies import arrays, broadcastable_shapes, shapes
 
-__all__ = ["GradcheckError", "arrays", "broadcastable_shapes", "gradcheck", "gradgradcheck",
-           "shapes"]
+__all__ = [
+    "GradcheckError",
+    "arrays",
+    "broadcastable_shapes",
+    "gradcheck",
+    "gradgradcheck",
+    "shapes",
+]

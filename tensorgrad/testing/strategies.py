@@ -11,12 +11,14 @@ from hypothesis.extra import numpy as hnp
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
     """Array shapes, 0-d and size-1 dims included."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
-def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3,
-                         max_side: int = 4):
+def broadcastable_shapes(
+    num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3, max_side: int = 4
+):
     """Tuples of ``num_shapes`` shapes that broadcast together (NumPy's rules)."""
     return hnp.mutually_broadcastable_shapes(
         num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, max_side=max_side
@@ -24,8 +26,16 @@ def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int =
 
 
 @st.composite
-def arrays(draw, shape, low: float = -2.0, high: float = 2.0, dtype=np.float64,
-           away_from: tuple = (), margin: float = 1e-2, unique: bool = False):
+def arrays(
+    draw,
+    shape,
+    low: float = -2.0,
+    high: float = 2.0,
+    dtype=np.float64,
+    away_from: tuple = (),
+    margin: float = 1e-2,
+    unique: bool = False,
+):
     """A float array of ``shape`` with values in [low, high].
 
     ``away_from`` lists points (kinks such as 0 for ``abs``) that every value stays at least
@@ -37,8 +47,9 @@ def arrays(draw, shape, low: float = -2.0, high: float = 2.0, dtype=np.float64,
         size = int(np.prod(shape))
         if size > len(grid):
             raise ValueError(f"arrays: {size} unique values do not fit in [{low}, {high}]")
-        picks = draw(st.lists(st.integers(0, len(grid) - 1), min_size=size, max_size=size,
-                              unique=True))
+        picks = draw(
+            st.lists(st.integers(0, len(grid) - 1), min_size=size, max_size=size, unique=True)
+        )
         return grid[np.array(picks, dtype=np.int64)].reshape(shape).astype(dtype)
 
     def far_enough(value: float) -> bool:
