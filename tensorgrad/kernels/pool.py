@@ -1,0 +1,158 @@
+"""Pooling kernels on contiguous (N, C, H, W) arrays, parallel over (sample, channel) planes.
+
+Max pooling records, per output, the position of the maximum inside its window
+(``i*kw + j``, -1 when the window holds no input pixel) in a small integer array: int8 for
+windows of up to 127 positions, which keeps the backward pass's memory traffic low. The first
+maximum in row-major window order wins ties; NaN counts as larger than everything (PyTorch).
+"""
+
+import numpy as np
+from numba import prange
+
+from .config import PARALLEL_JIT, njit
+
+
+@njit(**PARALLEL_JIT)
+def max_pool_forward(x, index, kh, kw, sh, sw, ph, pw, dh, dw, relu):
+    """Fill ``index`` (N, C, oh, ow) with window positions of the maxima; return the maxima.
+
+    With ``relu`` the result is ``max(0, max(window))`` (ReLU fused in; the index still points
+    at the window's maximum).
+    """
+    n_, c_, h_, w_ = x.shape
+    oh, ow = index.shape[2], index.shape[3]
+    out = np.empty((n_, c_, oh, ow), dtype=x.dtype)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        plane = x[n, c]
+        for y in range(oh):
+            y0 = y * sh - ph
+            for xx in range(ow):
+                x0 = xx * sw - pw
+                best = -np.inf
+                where = -1
+                for i in range(kh):
+                    iy = y0 + i * dh
+                    if iy < 0 or iy >= h_:
+                        continue
+                    for j in range(kw):
+                        ix = x0 + j * dw
+                        if ix < 0 or ix >= w_:
+                            continue
+                        v = plane[iy, ix]
+                        if v > best or (v != v and best == best) or where < 0:
+                            best = v
+                            where = i * kw + j
+                if relu and best < 0:
+                    best = 0.0
+                out[n, c, y, xx] = best
+                index[n, c, y, xx] = where
+    return out
+
+
+@njit(**PARALLEL_JIT)
+def max_pool_scatter(grad, index, h_, w_, kw, sh, sw, ph, pw, dh, dw):
+    """Max pooling's backward: add each output gradient to its window's maximum (N, C, H, W)."""
+    n_, c_, oh, ow = grad.shape
+    out = np.zeros((n_, c_, h_, w_), dtype=grad.dtype)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        for y in range(oh):
+            for xx in range(ow):
+                k = index[n, c, y, xx]
+                if k >= 0:
+                    i = k // kw
+                    j = k - i * kw
+                    out[n, c, y * sh - ph + i * dh, xx * sw - pw + j * dw] += grad[n, c, y, xx]
+    return out
+
+
+@njit(**PARALLEL_JIT)
+def max_pool_gather(src, index, kw, sh, sw, ph, pw, dh, dw):
+    """The adjoint of ``max_pool_scatter``: read ``src`` (N, C, H, W) at each window's maximum."""
+    n_, c_, oh, ow = index.shape
+    out = np.zeros((n_, c_, oh, ow), dtype=src.dtype)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        for y in range(oh):
+            for xx in range(ow):
+                k = index[n, c, y, xx]
+                if k >= 0:
+                    i = k // kw
+                    j = k - i * kw
+                    out[n, c, y, xx] = src[n, c, y * sh - ph + i * dh, xx * sw - pw + j * dw]
+    return out
+
+
+@njit(**PARALLEL_JIT)
+def max_pool_flat_index(index, w_, kw, sh, sw, ph, pw, dh, dw):
+    """PyTorch's ``return_indices``: the flat index ``iy*W + ix`` into each input plane."""
+    n_, c_, oh, ow = index.shape
+    out = np.empty((n_, c_, oh, ow), dtype=np.int64)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        for y in range(oh):
+            for xx in range(ow):
+                k = index[n, c, y, xx]
+                if k < 0:  # a window wholly in the padding
+                    out[n, c, y, xx] = -1
+                    continue
+                i = k // kw
+                j = k - i * kw
+                out[n, c, y, xx] = (y * sh - ph + i * dh) * w_ + xx * sw - pw + j * dw
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _window(start, size, limit, pad):
+    """Clipped [lo, hi) of a window and its extent inside the padded input (PyTorch's rule)."""
+    end = min(start + size, limit + pad)
+    padded = end - start
+    return max(start, 0), min(end, limit), padded
+
+
+@njit(**PARALLEL_JIT)
+def avg_pool_forward(x, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad):
+    """Average of each window; the divisor counts padding only with ``count_include_pad``."""
+    n_, c_, h_, w_ = x.shape
+    out = np.empty((n_, c_, oh, ow), dtype=x.dtype)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        plane = x[n, c]
+        for y in range(oh):
+            y_lo, y_hi, y_pad = _window(y * sh - ph, kh, h_, ph)
+            for xx in range(ow):
+                x_lo, x_hi, x_pad = _window(xx * sw - pw, kw, w_, pw)
+                total = 0.0
+                for iy in range(y_lo, y_hi):
+                    for ix in range(x_lo, x_hi):
+                        total += plane[iy, ix]
+                count = y_pad * x_pad if count_include_pad else (y_hi - y_lo) * (x_hi - x_lo)
+                out[n, c, y, xx] = total / count
+    return out
+
+
+@njit(**PARALLEL_JIT)
+def avg_pool_backward(grad, h_, w_, kh, kw, sh, sw, ph, pw, count_include_pad):
+    """The adjoint of ``avg_pool_forward``: spread each gradient evenly over its window."""
+    n_, c_, oh, ow = grad.shape
+    out = np.zeros((n_, c_, h_, w_), dtype=grad.dtype)
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc - n * c_
+        plane = out[n, c]
+        for y in range(oh):
+            y_lo, y_hi, y_pad = _window(y * sh - ph, kh, h_, ph)
+            for xx in range(ow):
+                x_lo, x_hi, x_pad = _window(xx * sw - pw, kw, w_, pw)
+                count = y_pad * x_pad if count_include_pad else (y_hi - y_lo) * (x_hi - x_lo)
+                share = grad[n, c, y, xx] / count
+                for iy in range(y_lo, y_hi):
+                    for ix in range(x_lo, x_hi):
+                        plane[iy, ix] += share
+    return out

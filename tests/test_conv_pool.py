@@ -1,0 +1,172 @@
+"""conv2d / max_pool2d / avg_pool2d against naive loops, on Hypothesis-drawn configurations."""
+
+import conv_pool_reference as ref
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tensorgrad as tg
+from tensorgrad.nn.conv_pool import avg_pool2d, conv2d, max_pool2d
+
+DTYPES = st.sampled_from([np.float32, np.float64])
+
+
+def _tol(dtype):
+    return {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-10}
+
+
+@st.composite
+def conv_cases(draw):
+    groups = draw(st.integers(1, 3))
+    cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = draw(st.one_of(
+        st.sampled_from(["valid", "same"]), st.integers(0, 2),
+        st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    ))  # fmt: skip
+    stride = (1, 1) if padding == "same" else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    min_h, min_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    h, w = draw(st.integers(min_h, min_h + 5)), draw(st.integers(min_w, min_w + 5))
+    n = draw(st.integers(1, 2))
+    dtype = draw(DTYPES)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x = rng.standard_normal((n, groups * cg, h, w)).astype(dtype)
+    wt = rng.standard_normal((groups * og, cg, kh, kw)).astype(dtype)
+    return x, wt, stride, padding, dilation, groups, rng
+
+
+def _pads(padding, wt, dilation):
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        th, tw = dilation[0] * (wt.shape[2] - 1), dilation[1] * (wt.shape[3] - 1)
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    return (ph, ph, pw, pw)
+
+
+@given(conv_cases())
+def test_conv2d_forward_and_gradients_match_loops(case):
+    x, wt, stride, padding, dilation, groups, rng = case
+    pads = _pads(padding, wt, dilation)
+    bias = rng.standard_normal(wt.shape[0]).astype(x.dtype)
+    xt = tg.tensor(x, requires_grad=True)
+    wtt = tg.tensor(wt, requires_grad=True)
+    bt = tg.tensor(bias, requires_grad=True)
+    out = conv2d(xt, wtt, bt, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    expected = ref.conv2d(
+        x.astype(np.float64), wt.astype(np.float64), stride, pads, dilation, groups
+    ) + bias.reshape(1, -1, 1, 1)
+    assert out.dtype == x.dtype and out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, **_tol(x.dtype))
+    if padding == "same":
+        assert out.shape[2:] == x.shape[2:]
+    g = rng.standard_normal(out.shape).astype(x.dtype)
+    out.backward(tg.tensor(g))
+    dx, dw = ref.conv2d_grads(x, wt, g, stride, pads, dilation, groups)
+    np.testing.assert_allclose(xt.grad.data, dx, **_tol(x.dtype))
+    np.testing.assert_allclose(wtt.grad.data, dw, **_tol(x.dtype))
+    np.testing.assert_allclose(bt.grad.data, g.sum(axis=(0, 2, 3)), **_tol(x.dtype))
+    assert xt.grad.dtype == wtt.grad.dtype == x.dtype
+
+
+@st.composite
+def pool_cases(draw, dilated=True):
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = (kh, kw)
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    ceil_mode = draw(st.booleans())
+    eff = [d * (k - 1) + 1 - 2 * p for k, d, p in zip(kernel, dilation, padding)]
+    h, w = draw(st.integers(max(eff[0], 1), 8)), draw(st.integers(max(eff[1], 1), 8))
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    dtype = draw(DTYPES)
+    return rng, (n, c, h, w), dtype, kernel, stride, padding, dilation, ceil_mode
+
+
+@given(pool_cases(), st.booleans())
+def test_max_pool2d_matches_loops(case, distinct):
+    rng, shape, dtype, kernel, stride, padding, dilation, ceil_mode = case
+    x = rng.permutation(np.arange(np.prod(shape))).reshape(shape).astype(dtype)
+    if not distinct:  # few values: many ties, the first maximum must win
+        x = np.floor(x / 4)
+    xt = tg.tensor(x, requires_grad=True)
+    out, idx = max_pool2d(xt, kernel, stride, padding, dilation, ceil_mode, return_indices=True)
+    expected, expected_idx = ref.max_pool2d(
+        x, kernel, stride or kernel, padding, dilation, ceil_mode
+    )
+    assert out.dtype == x.dtype and idx.dtype == np.int64
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(idx.data, expected_idx)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(tg.tensor(g))
+    np.testing.assert_allclose(
+        xt.grad.data, ref.max_pool2d_grad(x.shape, expected_idx, g), **_tol(dtype)
+    )
+
+
+@given(pool_cases())
+def test_fused_relu_max_pool2d_equals_relu_of_max_pool2d(case):
+    rng, shape, dtype, kernel, stride, padding, dilation, ceil_mode = case
+    x = (rng.permutation(np.arange(np.prod(shape))) - np.prod(shape) / 2).reshape(shape)
+    x = x.astype(dtype)
+    a, b = tg.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    fused = max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, relu=True)
+    plain = max_pool2d(b, kernel, stride, padding, dilation, ceil_mode).relu()
+    np.testing.assert_array_equal(fused.data, plain.data)
+    g = tg.tensor(rng.standard_normal(fused.shape).astype(dtype))
+    fused.backward(g)
+    plain.backward(g)
+    np.testing.assert_allclose(a.grad.data, b.grad.data, **_tol(dtype))
+
+
+@given(pool_cases(dilated=False), st.booleans())
+def test_avg_pool2d_matches_loops(case, count_include_pad):
+    rng, shape, dtype, kernel, stride, padding, _, ceil_mode = case
+    x = rng.standard_normal(shape).astype(dtype)
+    xt = tg.tensor(x, requires_grad=True)
+    out = avg_pool2d(xt, kernel, stride, padding, ceil_mode, count_include_pad)
+    expected, adjoint = ref.avg_pool2d(
+        x, kernel, stride or kernel, padding, ceil_mode, count_include_pad
+    )
+    assert out.dtype == x.dtype
+    np.testing.assert_allclose(out.data, expected, **_tol(dtype))
+    g = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(tg.tensor(g))
+    np.testing.assert_allclose(xt.grad.data, adjoint(g), **_tol(dtype))
+
+
+def test_unbatched_inputs_give_unbatched_outputs(rng):
+    x = tg.tensor(rng.standard_normal((2, 5, 5)).astype(np.float32))
+    w = tg.tensor(rng.standard_normal((3, 2, 3, 3)).astype(np.float32))
+    batched = conv2d(x.unsqueeze(0), w)
+    assert conv2d(x, w).shape == (3, 3, 3)
+    np.testing.assert_allclose(conv2d(x, w).data, batched.data[0])
+    out, idx = max_pool2d(x, 2, return_indices=True)
+    assert out.shape == idx.shape == (2, 2, 2)
+    assert avg_pool2d(x, 2).shape == (2, 2, 2)
+
+
+def test_ceil_mode_drops_a_window_that_starts_in_the_padding():
+    # H=5, k=2, s=2, p=1: ceil gives 4 windows, the 4th would start at 5 = H + p -> dropped
+    x = tg.ones(1, 1, 5, 5)
+    assert max_pool2d(x, 2, 2, 1, ceil_mode=True).shape == (1, 1, 3, 3)
+    # H=6, k=3, s=2: floor (6-3)/2+1 = 2, ceil gives 3 and the 3rd starts inside (at 4)
+    assert avg_pool2d(tg.ones(1, 1, 6, 6), 3, 2, ceil_mode=True).shape == (1, 1, 3, 3)
+    assert avg_pool2d(tg.ones(1, 1, 6, 6), 3, 2).shape == (1, 1, 2, 2)
+
+
+def test_non_contiguous_inputs_and_gradients(rng):
+    x = rng.standard_normal((2, 3, 6, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    xt = tg.tensor(x.transpose(0, 1, 3, 2), requires_grad=True)  # a strided view
+    out = conv2d(xt, tg.tensor(w), padding=1)
+    expected = ref.conv2d(
+        np.ascontiguousarray(x.transpose(0, 1, 3, 2)), w, (1, 1), (1, 1, 1, 1), (1, 1), 1
+    )
+    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
+    out.sum().backward()  # the incoming gradient is a broadcast (stride-0) array
+    assert xt.grad.shape == xt.shape
