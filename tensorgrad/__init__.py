@@ -4,7 +4,7 @@ The public names follow PyTorch's: ``tg.tensor``, ``x.backward()``, ``tg.no_grad
 """
 
 # autograd first: its engine imports tensor, which imports autograd's flag modules
-from . import autograd, data
+from . import autograd, data, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -61,6 +61,8 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+from .nn import Parameter
+from .serialization import load, save
 from .tensor import Tensor, matmul
 
 float = float32  # noqa: A001 (PyTorch's alias)

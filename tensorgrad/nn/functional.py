@@ -14,9 +14,22 @@ from .losses_functional import cross_entropy, mse_loss, nll_loss
 from .primitives import BATCH_NORM
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "softmax", "tanh",
-]  # fmt: skip
+    "avg_pool2d",
+    "batch_norm",
+    "conv2d",
+    "cross_entropy",
+    "dropout",
+    "linear",
+    "log_softmax",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "pad",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -64,8 +77,12 @@ def batch_norm(
         raise ValueError(f"batch_norm: input needs a channel dim 1, got shape {input.shape}")
     channels = input.shape[1]
     shape = (1, channels) + (1,) * (input.ndim - 2)
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):  # fmt: skip
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and t.shape != (channels,):
             raise ValueError(
                 f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input of "

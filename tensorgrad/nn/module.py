@@ -101,8 +101,10 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None: a declared but absent parameter, such as ``bias``)."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} needs a Parameter or None, "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: {name!r} needs a Parameter or None, "
+                f"got {type(param).__name__}"
+            )
         self._registry(name)
         self._forget(name)
         self._parameters[name] = param
@@ -111,8 +113,9 @@ class Module:
         """Register state that is not learned (running statistics); in ``state_dict`` unless
         ``persistent=False``."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: {name!r} needs a Tensor or None, "
-                            f"got {type(tensor).__name__}")
+            raise TypeError(
+                f"register_buffer: {name!r} needs a Tensor or None, got {type(tensor).__name__}"
+            )
         self._registry(name)
         self._forget(name)
         self._buffers[name] = tensor
@@ -319,5 +322,7 @@ def _array(value, key: str) -> np.ndarray:
         return value.data
     if isinstance(value, np.ndarray | int | float | bool):
         return np.asarray(value)
-    raise TypeError(f"load_state_dict: value for {key!r} is a {type(value).__name__}, "
-                    "expected a Tensor or ndarray")
+    raise TypeError(
+        f"load_state_dict: value for {key!r} is a {type(value).__name__}, "
+        "expected a Tensor or ndarray"
+    )

@@ -55,9 +55,11 @@ def _batch_norm_vjp(grad, out, x, stats, *, axes, eps):
 
 # cross_entropy(x, q) = -sum(q * log_softmax(x, dim), dim): q is a (soft) target distribution,
 # class weights and label smoothing already folded in; residual: log_softmax(x)
-CROSS_ENTROPY = defop("cross_entropy", _cross_entropy_forward, (_cross_entropy_x, _cross_entropy_q),
-                      residual=True)  # fmt: skip
+CROSS_ENTROPY = defop(
+    "cross_entropy", _cross_entropy_forward, (_cross_entropy_x, _cross_entropy_q), residual=True
+)
 # batch_norm(x) = (x - mean(x)) / sqrt(var(x) + eps) over ``axes`` (no affine: composed on top);
 # residual: (mean, biased var, invstd) with keepdims, the running statistics read them
-BATCH_NORM = defop("batch_norm", _batch_norm_forward, (_batch_norm_vjp,), save_out=True,
-                   residual=True)  # fmt: skip
+BATCH_NORM = defop(
+    "batch_norm", _batch_norm_forward, (_batch_norm_vjp,), save_out=True, residual=True
+)

@@ -1,0 +1,104 @@
+"""Adam and AdamW (decoupled weight decay), PyTorch's update rules, in place on ``p.data``."""
+
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, _closure_loss
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015) with PyTorch's bias corrections and optional AMSGrad::
+
+    g += weight_decay * p                (Adam; AdamW instead does p *= 1 - lr * wd)
+    m = m + (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g^2
+    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    _decoupled = False
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict) -> None:
+        name = type(self).__name__
+        for key in ("lr", "eps", "weight_decay"):
+            if group[key] < 0.0:
+                raise ValueError(f"{name}: invalid {key} {group[key]} (must be >= 0)")
+        beta1, beta2 = group["betas"]
+        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
+            raise ValueError(f"{name}: invalid betas {group['betas']} (each must be in [0, 1))")
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p, grad in self._params_with_grad(group):
+                g = -grad if group["maximize"] else grad
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = np.zeros_like(p.data)
+                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["step"] += 1
+                step = state["step"]
+                if weight_decay != 0:
+                    if self._decoupled:
+                        p.data *= 1 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * p.data
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                exp_avg += (1 - beta1) * (g - exp_avg)  # torch's lerp for weights below 0.5
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * (g * g)
+                step_size = lr / (1 - beta1**step)
+                bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+                    denom = np.sqrt(state["max_exp_avg_sq"]) / bias_correction2_sqrt + eps
+                else:
+                    denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
+                p.data -= step_size * (exp_avg / denom)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019): ``p *= 1 - lr * wd``
+    before the Adam step; ``weight_decay`` defaults to 1e-2, as PyTorch."""
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

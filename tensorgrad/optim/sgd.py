@@ -1,0 +1,67 @@
+"""SGD with momentum, dampening, Nesterov momentum and weight decay (PyTorch's update rule)."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _closure_loss
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, updating ``p.data`` in place::
+
+    g = -grad if maximize else grad;  g += weight_decay * p
+    b = g (first step) or momentum * b + (1 - dampening) * g
+    g = g + momentum * b if nesterov else b;  p -= lr * g
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict) -> None:
+        for name in ("lr", "momentum", "weight_decay"):
+            if group[name] < 0.0:
+                raise ValueError(f"SGD: invalid {name} {group[name]} (must be >= 0)")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: nesterov momentum requires a momentum > 0 and zero dampening, got "
+                f"momentum={group['momentum']}, dampening={group['dampening']}"
+            )
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            for p, grad in self._params_with_grad(group):
+                g = -grad if group["maximize"] else grad
+                if weight_decay != 0:
+                    g = g + weight_decay * p.data
+                if momentum != 0:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype)
+                    else:
+                        buf *= momentum
+                        buf += (1 - dampening) * g
+                    g = g + momentum * buf if nesterov else buf
+                p.data -= lr * g
+        return loss
