@@ -13,7 +13,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .anomaly import check_finite, is_anomaly_enabled, suspended
-from .grad_mode import enable_grad, no_grad
+from .grad_mode import _GRAD_ENABLED
 from .graph import Node
 
 
@@ -131,8 +131,8 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
     grads: dict[int, Tensor] = {}
     for vertex, g in zip(vertices, root_grads):
         grads[id(vertex)] = g if id(vertex) not in grads else grads[id(vertex)] + g
-    mode = enable_grad() if create_graph else no_grad()
-    with mode, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    mode = _GRAD_ENABLED.set(create_graph)  # record the VJPs only to differentiate them again
+    try:
         for vertex in reversed(order):
             grad = grads.pop(id(vertex), None)
             if grad is None:
@@ -155,6 +155,8 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
                     grads[key] = g if key not in grads else grads[key] + g
             if not retain_graph:
                 vertex.release()
+    finally:
+        _GRAD_ENABLED.reset(mode)
     return results
 
 

@@ -47,8 +47,8 @@ def _pow_a(grad, out, a, b):
 
 
 def _pow_b(grad, out, a, b):
-    """d(a ** b)/db = a ** b * log(a), taken as 0 where a == 0 (PyTorch's convention)"""
-    return (grad * out * a.log()).where(a != 0, 0.0)
+    """d(a ** b)/db = a ** b * log(a), taken as 0 where a <= 0 (no real logarithm there)"""
+    return grad * out * a.where(a > 0, 1.0).log()
 
 
 def _pow_scalar_forward(x, *, exponent):
