@@ -1,0 +1,290 @@
+"""``python -m models``: argument parsing for train / evaluate / predict.
+
+Every user error (bad option value, unreadable file) ends in one line on stderr and a non-zero
+exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 after Ctrl-C.
+"""
+
+import argparse
+import sys
+
+from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+
+PROG = "python -m models"
+_D = TrainConfig()  # the defaults, for the help text
+
+
+class UsageError(Exception):
+    """A bad command line; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line (no usage block) and raise instead of exiting."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _float_in(low: float, high: float, *, open_low: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (low < value if open_low else low <= value) or not value < high:
+            bracket = "(" if open_low else "["
+            raise argparse.ArgumentTypeError(
+                f"expected a number in {bracket}{low}, {high}), got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _model_name(text: str) -> str:
+    from .registry import model_names
+
+    if text not in model_names():
+        raise argparse.ArgumentTypeError(
+            f"unknown model {text!r}; choose one of {', '.join(model_names())}"
+        )
+    return text
+
+
+# options that define a run; with --resume the saved ones are used and these must be left out
+RUN_OPTIONS = (
+    "model", "classic", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
+    "schedule", "augment", "seed", "limit", "test_limit", "eval_batch_size", "out",
+)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Train, evaluate and use LeNet-5 (and friends) on MNIST with tensorgrad.",
+        epilog=f"Start with: {PROG} train    Then: tensorboard --logdir runs",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_train(commands)
+    _add_evaluate(commands)
+    _add_predict(commands)
+    return parser
+
+
+def _add_train(commands) -> None:
+    p = commands.add_parser(
+        "train", help="train a model on MNIST (the default run reaches >= 99%% in about a minute)",
+        description="Train a model on MNIST. Writes a run folder with checkpoints, metrics.json, "
+        "PNG plots and TensorBoard events. Ctrl-C saves a checkpoint; --resume continues it.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )  # fmt: skip
+    S = argparse.SUPPRESS  # defaults come from TrainConfig, so --resume can tell what was given
+    p.add_argument(
+        "--model", type=_model_name, default=S, help=f"registered model name (default: {_D.model})"
+    )
+    p.add_argument(
+        "--classic",
+        action="store_true",
+        default=S,
+        help="LeNet-5 as in 1998: tanh and average pooling instead of ReLU and max-pooling",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=S,
+        help=f"passes over the training set (default: {_D.epochs})",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=S,
+        help=f"training images per step (default: {_D.batch_size})",
+    )
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=S,
+        help=f"update rule (default: {_D.optimizer}); SGD uses Nesterov momentum",
+    )
+    lrs = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
+    p.add_argument(
+        "--lr",
+        type=_float_in(0, 10, open_low=True),
+        default=S,
+        help=f"learning rate, the peak of the schedule (default: {lrs})",
+    )
+    p.add_argument(
+        "--momentum", type=_float_in(0, 1), default=S, help=f"SGD momentum (default: {_D.momentum})"
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=_float_in(0, 1),
+        default=S,
+        help=f"L2 penalty added to the gradients (default: {_D.weight_decay})",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=S,
+        help=f"learning-rate schedule, stepped every batch (default: {_D.schedule}): "
+        "onecycle warms up for 30%% of the steps then anneals; cosine anneals from "
+        "--lr; step halves the rate every epoch; constant keeps it",
+    )
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        default=S,
+        help="random affine jitter of the training images (+-10 deg, 10%% shift and scale)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=S,
+        help=f"seeds the initial weights, the shuffling and the augmentation (default: {_D.seed})",
+    )
+    p.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=S,
+        help="train on the first N training images only (quick experiments)",
+    )
+    p.add_argument(
+        "--test-limit",
+        type=_positive_int,
+        default=S,
+        help="evaluate on the first N test images only",
+    )
+    p.add_argument(
+        "--eval-batch-size",
+        type=_positive_int,
+        default=S,
+        help=f"images per evaluation batch (default: {_D.eval_batch_size})",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", default=S, help="run folder (default: runs/<model>-<timestamp>)"
+    )
+    p.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        default=None,
+        help="continue the run saved in CHECKPOINT (a checkpoint.safetensors or its run "
+        "folder) with its own settings; ends bit-identical to an uninterrupted run",
+    )
+    _add_common(p)
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (the per-epoch lines are still printed)",
+    )
+
+
+def _add_evaluate(commands) -> None:
+    p = commands.add_parser(
+        "evaluate", help="test accuracy, loss and the class-wise table of a trained model",
+        description="Evaluate a trained model on the MNIST test set.",
+    )  # fmt: skip
+    _add_weights(p)
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=1000, help="images per batch (default: 1000)"
+    )
+    p.add_argument(
+        "--test-limit",
+        type=_positive_int,
+        default=None,
+        help="evaluate on the first N test images only",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    _add_common(p)
+
+
+def _add_predict(commands) -> None:
+    p = commands.add_parser(
+        "predict", help="classify digit images (PNG/JPEG of any size, or .npy)",
+        description="Classify images of single handwritten digits. Any size, dark on light or "
+        "light on dark: each is prepared as MNIST was (grayscale, fitted into a 20x20 box, "
+        "centred by centre of mass in 28x28). A .npy array of shape (28, 28) is used as it is.",
+    )  # fmt: skip
+    p.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="image files (.png, .jpg, ...) or .npy arrays"
+    )
+    _add_weights(p)
+    p.add_argument(
+        "--top", type=_positive_int, default=3, help="how many classes to show (default: 3)"
+    )
+    p.add_argument(
+        "--show",
+        action="store_true",
+        help="also print each prepared 28x28 input as text, to see what the model saw",
+    )
+
+
+def _add_weights(p) -> None:
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        required=True,
+        help="a checkpoint.safetensors or model.safetensors from a run folder (or the folder)",
+    )
+    p.add_argument(
+        "--model",
+        type=_model_name,
+        default=None,
+        help="model name, for weights without the run's settings beside them",
+    )
+    p.add_argument(
+        "--classic", action="store_true", default=None, help="with --model: the classic variant"
+    )
+
+
+def _add_common(p) -> None:
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="where MNIST is cached (default: tensorgrad.data's cache folder)",
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="threads for the Numba kernels (BLAS is then kept to 1 thread)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (never raises for a user error)."""
+    from .commands import CommandError, run_command
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise UsageError(
+                f"{PROG}: choose a command: train, evaluate or predict (see {PROG} --help)"
+            )
+        return run_command(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,231 @@
+"""One generic trainer for every registered classifier: epochs of SGD/Adam steps, evaluation,
+TensorBoard logging, atomic checkpoints, Ctrl-C handling and exact resume."""
+
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import data as run_data
+from .builders import build_model, build_optimizer, build_scheduler, current_lr
+from .checkpoint import save_checkpoint, set_rng_state
+from .config import TrainConfig
+from .evaluation import Evaluation, evaluate
+from .runs import CHECKPOINT, WEIGHTS, save_tensors
+
+HISTORY = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr")
+
+
+class Interrupted(Exception):
+    """Training stopped on request (Ctrl-C); ``checkpoint`` is the file to --resume from."""
+
+    def __init__(self, checkpoint: Path, epoch: int, batch: int, steps_per_epoch: int) -> None:
+        super().__init__(f"stopped at epoch {epoch + 1}, batch {batch}/{steps_per_epoch}")
+        self.checkpoint, self.epoch, self.batch = checkpoint, epoch, batch
+
+
+def new_progress() -> dict:
+    """Where the run stands; saved in the checkpoint so a resumed run is bit-identical."""
+    return {
+        "epoch": 0,  # epochs completed
+        "batch": 0,  # batches completed in the current epoch
+        "step": 0,  # optimizer steps in total
+        "running": {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0},
+        "history": {key: [] for key in HISTORY},
+        "epoch_seconds": [],  # training time of each epoch (evaluation excluded)
+        "eval_seconds": [],
+        "images_per_second": [],
+        "step_loss": [],
+    }
+
+
+class Trainer:
+    """Train ``config.model`` on ``train_set``, evaluating on ``test_set`` after every epoch.
+
+    ``on_step(trainer)`` is called after every optimizer step (tests use it to stop a run);
+    ``events`` is an ``EventLog`` or None; ``echo`` prints a line.
+    """
+
+    def __init__(self, config: TrainConfig, folder: Path, train_set, test_set, *,
+                 checkpoint: dict | None = None, events=None, show_progress: bool = True,
+                 echo: Callable[[str], None] = print,
+                 on_step: Callable[["Trainer"], None] | None = None) -> None:  # fmt: skip
+        import tensorgrad as tg
+
+        self.config = config.validate()
+        self.folder = Path(folder)
+        tg.manual_seed(config.seed)
+        self.model = build_model(config)
+        self.optimizer = build_optimizer(config, self.model)
+        self.train_loader = run_data.train_loader(train_set, config)
+        self.test_loader = run_data.test_loader(test_set, config)
+        self.steps_per_epoch = len(self.train_loader)
+        self.scheduler = build_scheduler(config, self.optimizer, self.steps_per_epoch)
+        self.progress = new_progress()
+        self.events, self.show_progress, self.echo, self.on_step = (
+            events, show_progress, echo, on_step
+        )  # fmt: skip
+        self.last_eval: Evaluation | None = None
+        self._stop = False
+        if checkpoint is not None:
+            self._restore(checkpoint)
+
+    # -- state ------------------------------------------------------------------------------
+    def _restore(self, checkpoint: dict) -> None:
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(checkpoint["scheduler"])
+        set_rng_state(checkpoint["rng"])
+        self.progress = checkpoint["progress"]
+
+    def save(self) -> Path:
+        """checkpoint.safetensors (atomically) in the run folder."""
+        return save_checkpoint(
+            self.folder / CHECKPOINT, config=self.config, model=self.model,
+            optimizer=self.optimizer, scheduler=self.scheduler, progress=self.progress,
+        )  # fmt: skip
+
+    def request_stop(self) -> None:
+        """Stop after the current step, save a checkpoint, raise Interrupted (as Ctrl-C does)."""
+        self._stop = True
+
+    @property
+    def finished(self) -> bool:
+        return self.progress["epoch"] >= self.config.epochs
+
+    # -- the loop ---------------------------------------------------------------------------
+    def fit(self) -> dict:
+        """Train the remaining epochs; returns the progress dict (history, timings)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with _sigint_requests_stop(self):
+            while not self.finished:
+                self._train_epoch()
+                if self._stop:
+                    raise Interrupted(self.save(), self.progress["epoch"], 0, self.steps_per_epoch)
+        return self.progress
+
+    def _train_epoch(self) -> None:
+        from tensorgrad.nn import functional as F
+
+        p, run = self.progress, self.progress["running"]
+        epoch = p["epoch"]
+        bar = self._bar(epoch, p["batch"])
+        self.model.train()
+        start = time.perf_counter() - run["seconds"]
+        for images, labels in run_data.batches_from(self.train_loader, epoch, p["batch"]):
+            logits = self.model(images)
+            loss = F.cross_entropy(logits, labels)
+            self.optimizer.zero_grad()
+            loss.backward()
+            lr = current_lr(self.optimizer)
+            self.optimizer.step()
+            if self.scheduler is not None:
+                self.scheduler.step()
+            value = float(loss.item())
+            correct = int((np.asarray(logits.data).argmax(axis=1) == labels.data).sum())
+            run["loss_sum"] += value * len(labels)
+            run["correct"] += correct
+            run["seen"] += len(labels)
+            p["batch"] += 1
+            p["step"] += 1
+            p["step_loss"].append(value)
+            run["seconds"] = time.perf_counter() - start
+            if self.events is not None:
+                self.events.step(p["step"], value, lr)
+            self._update_bar(bar, value, run)
+            if self.on_step is not None:
+                self.on_step(self)
+            if self._stop and p["batch"] < self.steps_per_epoch:
+                bar.close()
+                raise Interrupted(self.save(), epoch, p["batch"], self.steps_per_epoch)
+        bar.close()
+        seconds = time.perf_counter() - start
+        tic = time.perf_counter()
+        result = evaluate(self.model, self.test_loader)
+        self.last_eval = result
+        row = {
+            "train_loss": run["loss_sum"] / max(run["seen"], 1),
+            "train_accuracy": run["correct"] / max(run["seen"], 1),
+            "test_loss": result.loss,
+            "test_accuracy": result.accuracy,
+            "lr": current_lr(self.optimizer),
+        }
+        for key in HISTORY:
+            p["history"][key].append(row[key])
+        p["epoch_seconds"].append(seconds)
+        p["images_per_second"].append(run["seen"] / seconds if seconds > 0 else 0.0)
+        p["eval_seconds"].append(time.perf_counter() - tic)
+        p["epoch"], p["batch"] = epoch + 1, 0
+        p["running"] = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        self._log_epoch(epoch, row, result)
+        save_tensors(self.folder / WEIGHTS, self.model.state_dict())
+        self.save()
+
+    # -- output -----------------------------------------------------------------------------
+    def _bar(self, epoch: int, start: int):
+        from tqdm import tqdm
+
+        desc = f"epoch {epoch + 1}/{self.config.epochs}"
+        return tqdm(
+            total=self.steps_per_epoch, initial=start, desc=desc,
+            unit="batch", leave=False, dynamic_ncols=True, disable=not self.show_progress,
+            file=sys.stderr,
+        )  # fmt: skip
+
+    def _update_bar(self, bar, loss: float, run: dict) -> None:
+        if bar.disable or (bar.n + 1) % 5:
+            bar.update(1)
+            return
+        speed = run["seen"] / run["seconds"] if run["seconds"] > 0 else 0.0
+        acc = 100 * run["correct"] / max(run["seen"], 1)
+        bar.set_postfix_str(f"loss {loss:.4f}  acc {acc:.2f}%  {speed:,.0f} img/s", refresh=False)
+        bar.update(1)
+
+    def _log_epoch(self, epoch: int, row: dict, result: Evaluation) -> None:
+        p = self.progress
+        self.echo(
+            f"epoch {epoch + 1}/{self.config.epochs}  "
+            f"train loss {row['train_loss']:.4f} acc {100 * row['train_accuracy']:.2f}%  "
+            f"test loss {row['test_loss']:.4f} acc {100 * row['test_accuracy']:.2f}%  "
+            f"{p['epoch_seconds'][-1]:.1f} s ({p['images_per_second'][-1]:,.0f} img/s)"
+            f" + eval {p['eval_seconds'][-1]:.1f} s"
+        )
+        if self.events is None:
+            return
+        from .plots import confusion_figure, figure_to_array
+
+        step = epoch + 1
+        self.events.epoch(step, row)
+        self.events.class_accuracy(step, result.per_class)
+        self.events.histograms(step, self.model.named_parameters())
+        self.events.image(
+            "confusion_matrix", step, figure_to_array(confusion_figure(result.confusion))
+        )
+        self.events.writer.flush()
+
+
+class _sigint_requests_stop:
+    """While active, the first Ctrl-C asks the trainer to stop cleanly after the current step;
+    a second one interrupts at once (Python's default behaviour)."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer, self.previous = trainer, None
+
+    def _handler(self, signum, frame) -> None:
+        self.trainer.echo("\nCtrl-C: saving a checkpoint after this step (Ctrl-C again to abort)")
+        self.trainer.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
