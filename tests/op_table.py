@@ -497,5 +497,72 @@ ROWS: list[Row] = [
     ),
     Row("pad", ("pad", "index"), tg.functions.pad, np_pad, padded()),
     # --- rows: conv/pool (kernels helper) ---
+    # references and strategies live in tests/conv_pool_reference.py
+    Row(
+        "conv2d",
+        ("conv2d", "conv2d_input_grad", "conv2d_weight_grad", "add", "reshape"),
+        __import__("conv_pool_reference").tg_conv2d,
+        __import__("conv_pool_reference").row_conv2d,
+        __import__("conv_pool_reference").STRATEGIES["conv2d"],
+        atol=1e-4,
+    ),
+    Row(
+        "conv2d_input_grad",
+        ("conv2d_input_grad", "conv2d", "conv2d_weight_grad"),
+        __import__("conv_pool_reference").tg_conv_input_grad,
+        __import__("conv_pool_reference").row_conv_input_grad,
+        __import__("conv_pool_reference").STRATEGIES["conv2d_input_grad"],
+        atol=1e-4,
+    ),
+    Row(
+        "conv2d_weight_grad",
+        ("conv2d_weight_grad", "conv2d", "conv2d_input_grad"),
+        __import__("conv_pool_reference").tg_conv_weight_grad,
+        __import__("conv_pool_reference").row_conv_weight_grad,
+        __import__("conv_pool_reference").STRATEGIES["conv2d_weight_grad"],
+        atol=1e-4,
+    ),
+    Row(
+        "max_pool2d",
+        ("max_pool2d", "max_pool2d_scatter", "max_pool2d_gather"),
+        __import__("conv_pool_reference").tg_max_pool2d,
+        __import__("conv_pool_reference").row_max_pool2d,
+        __import__("conv_pool_reference").STRATEGIES["max_pool2d"],
+    ),
+    Row(
+        "max_pool2d_relu",
+        ("max_pool2d", "mul"),
+        __import__("conv_pool_reference").tg_max_pool2d,
+        __import__("conv_pool_reference").row_max_pool2d,
+        __import__("conv_pool_reference").STRATEGIES["max_pool2d_relu"],
+    ),
+    Row(
+        "max_pool2d_scatter",
+        ("max_pool2d_scatter", "max_pool2d_gather"),
+        __import__("conv_pool_reference").tg_pool_op("max_pool2d_scatter"),
+        __import__("conv_pool_reference").row_max_pool2d_scatter,
+        __import__("conv_pool_reference").STRATEGIES["max_pool2d_scatter"],
+    ),
+    Row(
+        "max_pool2d_gather",
+        ("max_pool2d_gather", "max_pool2d_scatter"),
+        __import__("conv_pool_reference").tg_pool_op("max_pool2d_gather"),
+        __import__("conv_pool_reference").row_max_pool2d_gather,
+        __import__("conv_pool_reference").STRATEGIES["max_pool2d_gather"],
+    ),
+    Row(
+        "avg_pool2d",
+        ("avg_pool2d", "avg_pool2d_backward"),
+        __import__("conv_pool_reference").tg_avg_pool2d,
+        __import__("conv_pool_reference").row_avg_pool2d,
+        __import__("conv_pool_reference").STRATEGIES["avg_pool2d"],
+    ),
+    Row(
+        "avg_pool2d_backward",
+        ("avg_pool2d_backward", "avg_pool2d"),
+        __import__("conv_pool_reference").tg_pool_op("avg_pool2d_backward"),
+        __import__("conv_pool_reference").row_avg_pool2d_backward,
+        __import__("conv_pool_reference").STRATEGIES["avg_pool2d_backward"],
+    ),
     # --- rows: nn (nn helper) ---
 ]
