@@ -1,4 +1,4 @@
-"""Affine warps of images, vectorised over a batch with NumPy: ``affine`` and ``RandomAffine``.
+"""Affine warps of a batch of images (one Numba pass): ``affine`` and ``RandomAffine``.
 
 Each sample is rotated by ``angle`` degrees counter-clockwise about the image centre
 ((W - 1) / 2, (H - 1) / 2), scaled by ``scale`` and shifted by ``(tx, ty)`` pixels (x to the right,
@@ -11,39 +11,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .affine_kernel import warp_bilinear
 from .base import Transform, unwrap, wrap
 from .seeding import current_generator
 
 
 def _warp(images: np.ndarray, angle, tx, ty, scale) -> np.ndarray:
     """Bilinear, zero-filled warp of images (N, C, H, W) float with per-sample parameters (N,)."""
-    n, c, h, w = images.shape
-    theta = np.deg2rad(angle)
-    # inverse of the forward map p = s R (q - centre) + centre + t, R = [[cos, sin], [-sin, cos]]
-    cos = (np.cos(theta) / scale).astype(np.float32)[:, None]
-    sin = (np.sin(theta) / scale).astype(np.float32)[:, None]
-    cx, cy = np.float32((w - 1) / 2), np.float32((h - 1) / 2)
-    ys, xs = np.divmod(np.arange(h * w, dtype=np.int32), w)
-    dx = (xs.astype(np.float32) - cx)[None, :] - tx.astype(np.float32)[:, None]
-    dy = (ys.astype(np.float32) - cy)[None, :] - ty.astype(np.float32)[:, None]
-    sx = cos * dx - sin * dy + cx
-    sy = sin * dx + cos * dy + cy
-    x0, y0 = np.floor(sx), np.floor(sy)
-    fx, fy = sx - x0, sy - y0
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    flat = images.reshape(n, c, h * w)
-    out = np.zeros((n, c, h * w), dtype=images.dtype)
-    for xi, yi, weight in (
-        (x0, y0, (1 - fx) * (1 - fy)),
-        (x0 + 1, y0, fx * (1 - fy)),
-        (x0, y0 + 1, (1 - fx) * fy),
-        (x0 + 1, y0 + 1, fx * fy),
-    ):
-        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        index = np.where(inside, yi * w + xi, 0)
-        weight = np.where(inside, weight, 0).astype(images.dtype)
-        out += np.take_along_axis(flat, index[:, None, :], axis=2) * weight[:, None, :]
-    return out.reshape(images.shape)
+    theta = np.deg2rad(np.asarray(angle, dtype=np.float64))
+    scale = np.asarray(scale, dtype=np.float64)
+    cos, sin = np.cos(theta) / scale, np.sin(theta) / scale
+    tx, ty = (np.ascontiguousarray(t, dtype=np.float64) for t in (tx, ty))
+    return warp_bilinear(np.ascontiguousarray(images), cos, sin, tx, ty)
 
 
 def affine(images, angle, translate=(0.0, 0.0), scale=1.0, batched: bool | None = None):
