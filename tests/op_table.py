@@ -565,4 +565,49 @@ ROWS: list[Row] = [
         __import__("conv_pool_reference").STRATEGIES["avg_pool2d_backward"],
     ),
     # --- rows: nn (nn helper) ---
+    # references and strategies live in tests/test_nn_reference.py (checked there by hand)
+    Row(
+        "cross_entropy_soft",
+        ("cross_entropy",),
+        lambda x, q: tg.nn.functional.cross_entropy(x, q, reduction="none"),
+        __import__("test_nn_reference").np_soft_cross_entropy,
+        __import__("test_nn_reference").soft_cross_entropy_args(),
+    ),
+    Row(
+        "cross_entropy",
+        ("cross_entropy", "sum", "div"),
+        lambda x, t, w, **p: tg.nn.functional.cross_entropy(x, t, w, **p),
+        __import__("test_nn_reference").np_cross_entropy,
+        __import__("test_nn_reference").class_target_args(),
+        grad_inputs=(0,),
+    ),
+    Row(
+        "nll_loss",
+        ("take_along", "reshape", "mul", "sum", "div"),
+        lambda x, t, w, **p: tg.nn.functional.nll_loss(x, t, w, **p),
+        __import__("test_nn_reference").np_nll_loss,
+        __import__("test_nn_reference").class_target_args(smoothing=False),
+        grad_inputs=(0,),
+    ),
+    Row(
+        "batch_norm",
+        ("batch_norm", "mul", "add", "reshape"),
+        lambda x, w, b: tg.nn.functional.batch_norm(x, None, None, w, b, training=True),
+        __import__("test_nn_reference").np_batch_norm,
+        __import__("test_nn_reference").batch_norm_args(),
+    ),
+    Row(
+        "linear",
+        ("matmul", "permute", "add"),
+        tg.nn.functional.linear,
+        lambda x, w, b: x @ w.T + b,
+        __import__("test_nn_reference").linear_args(),
+    ),
+    Row(
+        "mse_loss",
+        ("sub", "mul", "sum", "div"),
+        tg.nn.functional.mse_loss,
+        __import__("test_nn_reference").np_mse,
+        __import__("test_nn_reference").mse_args(),
+    ),
 ]
