@@ -7,7 +7,7 @@ exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 
 import argparse
 import sys
 
-from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
 
 PROG = "python -m models"
 _D = TrainConfig()  # the defaults, for the help text
@@ -73,7 +73,7 @@ def _model_name(text: str) -> str:
 # options that define a run; with --resume the saved ones are used and these must be left out
 RUN_OPTIONS = (
     "model", "classic", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-    "schedule", "augment", "seed", "limit", "test_limit", "eval_batch_size", "out",
+    "schedule", "augment", "seed", "dataset", "limit", "test_limit", "eval_batch_size", "out",
 )  # fmt: skip
 
 
@@ -162,6 +162,13 @@ def _add_train(commands) -> None:
         help=f"seeds the initial weights, the shuffling and the augmentation (default: {_D.seed})",
     )
     p.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=S,
+        help="mnist (default), or synthetic: 6,000 font-drawn digits made on the spot, for a "
+        "quick offline check that everything works",
+    )
+    p.add_argument(
         "--limit",
         type=_positive_int,
         default=S,
@@ -211,6 +218,9 @@ def _add_evaluate(commands) -> None:
         type=_positive_int,
         default=None,
         help="evaluate on the first N test images only",
+    )
+    p.add_argument(
+        "--dataset", choices=DATASETS, default=None, help="test set (default: the run's own)"
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     _add_common(p)

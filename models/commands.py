@@ -19,9 +19,13 @@ class CommandError(Exception):
 def run_command(args) -> int:
     if getattr(args, "threads", None):
         _set_threads(args.threads)
+    from .cli import UsageError
+
     try:
         return {"train": train, "evaluate": evaluate, "predict": predict}[args.command](args)
-    except (ConfigError, CheckpointError, ImageError) as error:
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    except (CheckpointError, ImageError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -126,10 +130,9 @@ def _datasets(config: TrainConfig):
     from . import data
 
     try:
-        return data.mnist_datasets(config)
+        return data.datasets(config)
     except (OSError, RuntimeError, ValueError) as error:
-        where = config.data_dir or "the default cache folder"
-        raise CommandError(f"MNIST ({where}): {error}") from None
+        raise CommandError(str(error)) from None
 
 
 def _checkpoint_path(text: str, name: str) -> Path:
@@ -179,6 +182,8 @@ def evaluate(args) -> int:
     config.eval_batch_size, config.test_limit = args.batch_size, args.test_limit
     if args.data_dir is not None:
         config.data_dir = args.data_dir
+    if args.dataset is not None:
+        config.dataset = args.dataset
     _, test_set = _datasets(config)
     result = run_eval(model, test_loader(test_set, config))
     if args.json:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("onecycle", "cosine", "step", "constant")
+DATASETS = ("mnist", "synthetic")
 # peak learning rate per optimizer when --lr is not given (tuned for LeNet-5 at batch 128)
 DEFAULT_LR = {"sgd": 0.1, "adam": 3e-3}
 
@@ -32,6 +33,7 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images only
     test_limit: int | None = None  # evaluate on the first N test images only
     eval_batch_size: int = 1000
+    dataset: str = "mnist"  # or "synthetic": digits drawn with a font, offline (smoke tests)
     data_dir: str | None = None  # None: tensorgrad.data's default cache folder
     threads: int | None = None
 
@@ -55,6 +57,8 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"--schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}")
+        if self.dataset not in DATASETS:
+            raise ConfigError(f"--dataset {self.dataset!r}: choose one of {', '.join(DATASETS)}")
         if self.lr is not None and not (0 < self.lr < 10):
             raise ConfigError(f"--lr must be in (0, 10), got {self.lr}")
         if not 0 <= self.momentum < 1:

@@ -1,4 +1,4 @@
-"""The data a run trains on: MNIST from ``tensorgrad.data`` and its loaders, built from a config.
+"""The data a run trains on, built from its config: MNIST (or synthetic digits) and the loaders.
 
 This is the one place that knows the data API; the trainer only iterates loaders.
 """
@@ -7,22 +7,34 @@ from .config import TrainConfig
 
 # the mean and std of MNIST training pixels in [0, 1] (the usual PyTorch constants)
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+SYNTHETIC_SIZES = (6000, 1000)  # train, test
 
 
-def mnist_datasets(config: TrainConfig):
-    """(train, test) MNIST datasets with the run's transforms, cut to --limit/--test-limit."""
+def image_transform(train: bool, augment: bool):
+    """uint8 images -> normalised float32 (N, 1, 28, 28); random affine jitter when augmenting."""
     from tensorgrad import data
 
-    normalize = data.Normalize((MNIST_MEAN,), (MNIST_STD,))
-    test_tf = data.Compose([data.ToTensor(), normalize])
-    train_tf = test_tf
-    if config.augment:
-        affine = data.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))
-        train_tf = data.Compose([affine, data.ToTensor(), normalize])
-    root = config.data_dir
-    kwargs = {} if root is None else {"root": root}
-    train = data.MNIST(train=True, download=True, transform=train_tf, **kwargs)
-    test = data.MNIST(train=False, download=True, transform=test_tf, **kwargs)
+    steps = [data.ToTensor(), data.Normalize((MNIST_MEAN,), (MNIST_STD,))]
+    if train and augment:
+        steps.insert(0, data.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1)))
+    return data.Compose(steps)
+
+
+def datasets(config: TrainConfig):
+    """(train, test) datasets with the run's transforms, cut to --limit/--test-limit."""
+    from tensorgrad import data
+
+    train_tf, test_tf = image_transform(True, config.augment), image_transform(False, False)
+    if config.dataset == "synthetic":
+        from .synthetic import SyntheticDigits
+
+        n_train, n_test = SYNTHETIC_SIZES
+        train = SyntheticDigits(n_train, seed=1, transform=train_tf)
+        test = SyntheticDigits(n_test, seed=2, transform=test_tf)
+    else:
+        kwargs = {} if config.data_dir is None else {"root": config.data_dir}
+        train = data.MNIST(train=True, download=True, transform=train_tf, **kwargs)
+        test = data.MNIST(train=False, download=True, transform=test_tf, **kwargs)
     return _subset(train, config.limit), _subset(test, config.test_limit)
 
 
@@ -35,7 +47,7 @@ def _subset(dataset, limit: int | None):
 
 
 def train_loader(dataset, config: TrainConfig):
-    """Shuffled each epoch from (seed, epoch); ``set_epoch`` picks the order."""
+    """Shuffled from (seed, epoch); batch b of epoch e is the same whenever it is fetched."""
     from tensorgrad import data
 
     return data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True, seed=config.seed)

@@ -1,52 +1,132 @@
-"""TensorBoard event files of a run (tensorboardX's writer; ``tensorboard --logdir runs``).
+"""TensorBoard event files of a run, written with tensorboard's protobuf messages.
 
-Tags: ``loss/train_step``, ``lr``, ``loss/train``, ``loss/test``, ``accuracy/train``,
-``accuracy/test``, ``class_accuracy/<class>``, ``weights/<param>``, ``grads/<param>`` and the
-``confusion_matrix`` image.
+Open them with ``tensorboard --logdir runs``. Every tag uses one x axis, the optimizer step, so
+per-epoch values sit at the step where their epoch ended. Tags: ``loss/train_step``, ``lr``,
+``loss/train``, ``loss/test``, ``accuracy/train``, ``accuracy/test``, ``class_accuracy/<digit>``,
+``weights/<param>``, ``grads/<param>`` and the ``confusion_matrix`` image.
+
+Why not tensorboardX or ``tensorboard.summary``: the first imports PyTorch when it is installed
+(5 s) and the second imports TensorFlow's stub (1.5 s); the file format is small enough to
+write here: TFRecord framing (length, CRC-32C) around serialised ``Event`` messages.
 """
 
+import io
+import socket
+import struct
+import time
 from pathlib import Path
 
 import numpy as np
 
 
-class EventLog:
-    """A thin wrapper over ``tensorboardX.SummaryWriter`` with the run's tag names.
+def _crc32c_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
 
-    ``purge_step`` (when resuming) makes TensorBoard drop events logged after that step by the
-    interrupted run, so the curves of a resumed run have no duplicates.
+
+_TABLE = _crc32c_table()
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), the checksum TFRecord files use."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _masked(data: bytes) -> bytes:
+    crc = crc32c(data)
+    return struct.pack("<I", (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF)
+
+
+class EventLog:
+    """Append-only TensorBoard event file in ``folder``.
+
+    ``purge_step`` (when resuming) tells TensorBoard to drop what the interrupted run logged at
+    or after that step, so a resumed run's curves have no duplicates.
     """
 
     def __init__(self, folder: Path, purge_step: int | None = None) -> None:
-        from tensorboardX import SummaryWriter
+        from tensorboard.compat.proto import event_pb2, summary_pb2
 
-        self.writer = SummaryWriter(logdir=str(folder), purge_step=purge_step, flush_secs=10)
+        self._event, self._summary = event_pb2, summary_pb2
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{id(self)}"
+        self.path = folder / name
+        self._file = open(self.path, "ab")  # noqa: SIM115 (closed in close())
+        self._write(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+        if purge_step is not None:
+            start = event_pb2.SessionLog(status=event_pb2.SessionLog.START)
+            self._write(event_pb2.Event(wall_time=time.time(), step=purge_step, session_log=start))
+
+    def _write(self, event) -> None:
+        data = event.SerializeToString()
+        header = struct.pack("<Q", len(data))
+        self._file.write(header + _masked(header) + data + _masked(data))
+
+    def _values(self, step: int, values: list) -> None:
+        summary = self._summary.Summary(value=values)
+        self._write(self._event.Event(wall_time=time.time(), step=step, summary=summary))
+
+    def scalars(self, step: int, values: dict[str, float]) -> None:
+        value = self._summary.Summary.Value
+        self._values(step, [value(tag=t, simple_value=float(v)) for t, v in values.items()])
 
     def step(self, step: int, loss: float, lr: float) -> None:
-        self.writer.add_scalar("loss/train_step", loss, step)
-        self.writer.add_scalar("lr", lr, step)
+        self.scalars(step, {"loss/train_step": loss, "lr": lr})
 
-    def epoch(self, epoch: int, row: dict[str, float]) -> None:
+    def epoch(self, step: int, row: dict[str, float]) -> None:
         """Per-epoch scalars; ``row`` holds train/test loss and accuracy."""
-        self.writer.add_scalar("loss/train", row["train_loss"], epoch)
-        self.writer.add_scalar("loss/test", row["test_loss"], epoch)
-        self.writer.add_scalar("accuracy/train", row["train_accuracy"], epoch)
-        self.writer.add_scalar("accuracy/test", row["test_accuracy"], epoch)
+        self.scalars(step, {
+            "loss/train": row["train_loss"], "loss/test": row["test_loss"],
+            "accuracy/train": row["train_accuracy"], "accuracy/test": row["test_accuracy"],
+        })  # fmt: skip
 
-    def class_accuracy(self, epoch: int, accuracy: np.ndarray) -> None:
-        for i, value in enumerate(accuracy):
-            self.writer.add_scalar(f"class_accuracy/{i}", float(np.nan_to_num(value)), epoch)
+    def class_accuracy(self, step: int, accuracy: np.ndarray) -> None:
+        values = {f"class_accuracy/{i}": np.nan_to_num(a) for i, a in enumerate(accuracy)}
+        self.scalars(step, values)
 
-    def histograms(self, epoch: int, named_parameters) -> None:
+    def histograms(self, step: int, named_parameters) -> None:
         """Weight and gradient histograms, one pair per parameter."""
+        values = []
         for name, param in named_parameters:
-            self.writer.add_histogram(f"weights/{name}", np.asarray(param.data), epoch)
+            values.append(self._histogram(f"weights/{name}", np.asarray(param.data)))
             if param.grad is not None:
-                self.writer.add_histogram(f"grads/{name}", np.asarray(param.grad.data), epoch)
+                values.append(self._histogram(f"grads/{name}", np.asarray(param.grad.data)))
+        self._values(step, values)
 
-    def image(self, tag: str, epoch: int, rgb: np.ndarray) -> None:
-        """An (H, W, 3) uint8 image."""
-        self.writer.add_image(tag, rgb, epoch, dataformats="HWC")
+    def _histogram(self, tag: str, array: np.ndarray, bins: int = 30):
+        x = array.astype(np.float64).ravel()
+        counts, edges = np.histogram(x, bins=bins)
+        histo = self._summary.HistogramProto(
+            min=float(x.min()), max=float(x.max()), num=float(x.size), sum=float(x.sum()),
+            sum_squares=float(np.dot(x, x)), bucket_limit=edges[1:].tolist(),
+            bucket=counts.astype(float).tolist(),
+        )  # fmt: skip
+        return self._summary.Summary.Value(tag=tag, histo=histo)
+
+    def image(self, tag: str, step: int, rgb: np.ndarray) -> None:
+        """An (H, W, 3) uint8 image, stored as PNG."""
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format="PNG")
+        image = self._summary.Summary.Image(
+            height=rgb.shape[0], width=rgb.shape[1], colorspace=3,
+            encoded_image_string=buffer.getvalue(),
+        )  # fmt: skip
+        self._values(step, [self._summary.Summary.Value(tag=tag, image=image)])
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def close(self) -> None:
-        self.writer.close()
+        if not self._file.closed:
+            self._file.close()

@@ -199,14 +199,14 @@ class Trainer:
             return
         from .plots import confusion_figure, figure_to_array
 
-        step = epoch + 1
+        step = p["step"]  # one x axis for every tag: the optimizer step
         self.events.epoch(step, row)
         self.events.class_accuracy(step, result.per_class)
         self.events.histograms(step, self.model.named_parameters())
         self.events.image(
             "confusion_matrix", step, figure_to_array(confusion_figure(result.confusion))
         )
-        self.events.writer.flush()
+        self.events.flush()
 
 
 class _sigint_requests_stop:
