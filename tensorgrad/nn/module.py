@@ -249,14 +249,15 @@ class Module:
         """Parameters and persistent buffers by qualified name, as tensors that share memory
         with the module's (detached unless ``keep_vars``)."""
         destination = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
-            dot = f"{module_prefix}." if module_prefix else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    destination[dot + name] = param if keep_vars else param.detach()
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent:
-                    destination[dot + name] = buffer if keep_vars else buffer.detach()
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent:
+                destination[prefix + name] = buffer if keep_vars else buffer.detach()
+        for name, child in self._modules.items():  # no de-duplication: as PyTorch
+            if child is not None:
+                child.state_dict(destination, f"{prefix}{name}.", keep_vars)
         return destination
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
