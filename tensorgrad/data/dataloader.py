@@ -47,8 +47,11 @@ class DataLoader:
         seed: int | None = None,
         num_workers: int = 0,
     ) -> None:
-        _check_count("batch_size", batch_size)
-        if batch_size < 1:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int | np.integer)
+            or (batch_size < 1)
+        ):
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         if num_workers != 0:
             raise ValueError(
