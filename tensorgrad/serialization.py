@@ -29,7 +29,8 @@ def save(obj, f) -> None:
     ``obj`` may be a Tensor, an ndarray, or dicts/lists/tuples nesting tensors, ndarrays,
     numbers (Python ints of any size included), strings, bools and None: a ``state_dict``, or a
     whole checkpoint with optimizer and scheduler state and a ``Generator.bit_generator.state``.
-    Unlike ``torch.save`` nothing is pickled; other objects raise TypeError.
+    Unlike ``torch.save`` nothing is pickled; other objects raise TypeError. Dict subclasses
+    (the OrderedDict of a ``state_dict``) load as plain dicts, in the same order.
     """
     path = _path(f, "save")
     arrays: dict[str, np.ndarray] = {}
