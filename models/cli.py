@@ -217,7 +217,8 @@ def _add_evaluate(commands) -> None:
         "--test-limit",
         type=_positive_int,
         default=None,
-        help="evaluate on the first N test images only",
+        help="evaluate on the first N test images only (default: the run's own setting, "
+        "which is the whole test set unless it was trained with --test-limit)",
     )
     p.add_argument(
         "--dataset", choices=DATASETS, default=None, help="test set (default: the run's own)"
@@ -293,8 +294,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         return run_command(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     except CommandError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # outside the training loop (which saves a checkpoint itself)
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def one_line(error: Exception) -> str:
+    """A message that other layers wrote on several lines, joined with '; '."""
+    return "; ".join(part.strip() for part in str(error).splitlines() if part.strip())

@@ -179,7 +179,9 @@ def evaluate(args) -> int:
     from .report import summary_text
 
     model, config, path = load_model(args)
-    config.eval_batch_size, config.test_limit = args.batch_size, args.test_limit
+    config.eval_batch_size = args.batch_size
+    if args.test_limit is not None:
+        config.test_limit = args.test_limit
     if args.data_dir is not None:
         config.data_dir = args.data_dir
     if args.dataset is not None:
@@ -200,6 +202,7 @@ def evaluate(args) -> int:
 
 
 def predict(args) -> int:
+    from .cli import one_line
     from .predict import classify, render_ascii
     from .preprocess import read_digit
 
@@ -209,7 +212,7 @@ def predict(args) -> int:
         try:
             digit = read_digit(name)
         except ImageError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {one_line(error)}", file=sys.stderr)
             failed += 1
             continue
         top = classify(model, digit, k=args.top)
