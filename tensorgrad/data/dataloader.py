@@ -11,7 +11,7 @@ import numpy as np
 from .. import creation
 from ..tensor import Tensor
 from .dataset import fetch_batch
-from .seeding import batch_generator, epoch_permutation, use_generator
+from .seeding import batch_context, epoch_permutation
 
 
 class DataLoader:
@@ -139,7 +139,7 @@ class _EpochIterator:
             raise StopIteration
         loader, b = self.loader, self.position
         indices = self.order[b * loader.batch_size : (b + 1) * loader.batch_size]
-        with use_generator(batch_generator(loader.seed, self.epoch, b)):
+        with batch_context(loader.seed, self.epoch, b):
             batch = fetch_batch(loader.dataset, indices)
         self.position = b + 1
         return _to_tensors(batch)
