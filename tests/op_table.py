@@ -591,10 +591,17 @@ ROWS: list[Row] = [
     ),
     Row(
         "batch_norm",
-        ("batch_norm", "mul", "add", "reshape"),
+        ("batch_norm",),
         lambda x, w, b: tg.nn.functional.batch_norm(x, None, None, w, b, training=True),
         __import__("test_nn_reference").np_batch_norm,
         __import__("test_nn_reference").batch_norm_args(),
+    ),
+    Row(
+        "batch_norm_no_affine",
+        ("batch_norm",),
+        lambda x: tg.nn.functional.batch_norm(x, None, None, training=True),
+        __import__("test_nn_reference").np_batch_norm_plain,
+        __import__("test_nn_reference").batch_norm_args(affine=False),
     ),
     Row(
         "linear",

@@ -54,6 +54,10 @@ def np_batch_norm(x, w, b, eps=1e-5):
     return xhat * w.reshape(shape) + b.reshape(shape)
 
 
+def np_batch_norm_plain(x, eps=1e-5):
+    return np_batch_norm(x, np.ones(x.shape[1]), np.zeros(x.shape[1]), eps)
+
+
 def np_mse(a, b, reduction="mean"):
     loss = (a - b) ** 2
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
@@ -100,11 +104,13 @@ def class_target_args(draw, smoothing=True):
 
 
 @st.composite
-def batch_norm_args(draw):
+def batch_norm_args(draw, affine=True):
     """(N, C) or (N, C, H, W) with distinct values, so every channel's variance is not tiny."""
     n, c = draw(st.integers(2, 3)), draw(st.integers(1, 2))
     shape = (n, c) + draw(st.sampled_from([(), (1, 2), (2, 2)]))
     x = draw(arrays(shape, unique=True, margin=0.05))
+    if not affine:
+        return [x], {}
     w, b = draw(arrays((c,), 0.5, 1.5)), draw(arrays((c,)))
     return [x, w, b], {}
 

@@ -95,17 +95,19 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {input.shape}"
             )
-        axes = (0,) + tuple(range(2, input.ndim))
-        out, (mean, var, _) = apply_with_residual(BATCH_NORM, input, axes=axes, eps=eps)
+        affine = ()
+        if weight is not None or bias is not None:  # the primitive takes both or neither
+            ones = Tensor._make(np.ones(channels, input.dtype))
+            zeros = Tensor._make(np.zeros(channels, input.dtype))
+            affine = (ones if weight is None else weight, zeros if bias is None else bias)
+        out, (_, _, mean, var) = apply_with_residual(BATCH_NORM, input, *affine, eps=eps)
         if training and running_mean is not None:
             running_mean.data *= 1.0 - momentum
-            running_mean.data += momentum * mean.reshape(channels)
+            running_mean.data += momentum * mean
         if training and running_var is not None:
             running_var.data *= 1.0 - momentum
-            running_var.data += momentum * var.reshape(channels) * (count / (count - 1))
-        if weight is not None:
-            out = out * weight.reshape(shape)
-        return out if bias is None else out + bias.reshape(shape)
+            running_var.data += momentum * var * (count / (count - 1))
+        return out
     # eval: fold the statistics into one scale and one shift per channel (two passes over input)
     invstd = (1.0 / np.sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
     scale = Tensor._make(invstd) if weight is None else weight * Tensor._make(invstd)

@@ -33,24 +33,71 @@ def _cross_entropy_q(grad, out, x, q, logp, *, dim):
     return -(grad.unsqueeze(dim) * logp)
 
 
-def _batch_norm_forward(x, *, axes, eps):
-    mean = np.mean(x, axis=axes, keepdims=True)
-    centred = x - mean
-    var = np.mean(np.square(centred), axis=axes, keepdims=True)
+def _per_channel(*arrays: np.ndarray) -> np.ndarray:
+    """Sum over every dim but 1 (of the product, for two arrays) as a (C,) array; einsum needs
+    no temporary and reads strided channels faster than ``np.sum(axis=...)``."""
+    letters = "abcdefghijklmnop"[: arrays[0].ndim]
+    return np.einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
+
+
+def _channel_shape(x) -> tuple:
+    return (1, -1) + (1,) * (x.ndim - 2)
+
+
+def _batch_norm_forward(x, *affine, eps):
+    count = x.size // x.shape[1]
+    mean = (_per_channel(x) / count).astype(x.dtype, copy=False)
+    xhat = x - mean.reshape(_channel_shape(x))
+    var = (_per_channel(xhat, xhat) / count).astype(x.dtype, copy=False)
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    centred *= invstd
-    return centred, (mean, var, invstd)
+    xhat *= invstd.reshape(_channel_shape(x))
+    if not affine:
+        return xhat, (xhat, invstd, mean, var)
+    weight, bias = affine
+    out = xhat * weight.reshape(_channel_shape(x))
+    out += bias.reshape(_channel_shape(x))
+    return out, (xhat, invstd, mean, var)
 
 
-def _batch_norm_vjp(grad, out, x, stats, *, axes, eps):
-    """d xhat/dx . g = invstd * (g - mean(g) - xhat * mean(g * xhat)), xhat = (x - mu) * invstd"""
+def _normalised(x, eps):
+    """xhat, invstd (keepdim) and the reduced axes as functions of x, for create_graph=True."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    centred = x - x.mean(axes, keepdim=True)
+    invstd = ((centred * centred).mean(axes, keepdim=True) + eps) ** -0.5
+    return centred * invstd, invstd, axes
+
+
+def _batch_norm_x(grad, out, x, *args, eps):
+    """d bn/dx . g = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), means per channel"""
+    *affine, (xhat, invstd, _, _) = args
+    shape = _channel_shape(x)
     if is_grad_enabled():
-        invstd = (x.var(axes, correction=0, keepdim=True) + eps) ** -0.5
-    else:
-        invstd = Tensor._make(stats[2])
-    mean_g = grad.mean(axes, keepdim=True)
-    mean_gx = (grad * out).mean(axes, keepdim=True)
-    return invstd * (grad - mean_g - out * mean_gx)
+        xhat_t, invstd_t, axes = _normalised(x, eps)
+        gw = grad * affine[0].reshape(shape) if affine else grad
+        mean_g, mean_gx = gw.mean(axes, keepdim=True), (gw * xhat_t).mean(axes, keepdim=True)
+        return invstd_t * (gw - mean_g - xhat_t * mean_gx)
+    g, count = grad.data, x.data.size // x.shape[1]
+    scale = invstd if not affine else invstd * affine[0].data
+    dx = xhat * (_per_channel(g, xhat) / count).astype(g.dtype, copy=False).reshape(shape)
+    np.subtract(g, dx, out=dx)
+    dx -= (_per_channel(g) / count).astype(g.dtype, copy=False).reshape(shape)
+    dx *= scale.reshape(shape)
+    return Tensor._make(dx)
+
+
+def _batch_norm_weight(grad, out, x, weight, bias, residual, *, eps):
+    """d bn/dw = sum(g * xhat) over all dims but the channel"""
+    if is_grad_enabled():
+        xhat_t, _, axes = _normalised(x, eps)
+        return (grad * xhat_t).sum(axes)
+    return Tensor._make(_per_channel(grad.data, residual[0]).astype(grad.dtype, copy=False))
+
+
+def _batch_norm_bias(grad, out, x, weight, bias, residual, *, eps):
+    """d bn/db = sum(g) over all dims but the channel"""
+    if is_grad_enabled():
+        return grad.sum((0,) + tuple(range(2, x.ndim)))
+    return Tensor._make(_per_channel(grad.data).astype(grad.dtype, copy=False))
 
 
 # cross_entropy(x, q) = -sum(q * log_softmax(x, dim), dim): q is a (soft) target distribution,
@@ -58,8 +105,12 @@ def _batch_norm_vjp(grad, out, x, stats, *, axes, eps):
 CROSS_ENTROPY = defop(
     "cross_entropy", _cross_entropy_forward, (_cross_entropy_x, _cross_entropy_q), residual=True
 )
-# batch_norm(x) = (x - mean(x)) / sqrt(var(x) + eps) over ``axes`` (no affine: composed on top);
-# residual: (mean, biased var, invstd) with keepdims, the running statistics read them
+# batch_norm(x[, w, b]) = (x - mean(x)) / sqrt(var(x) + eps) [* w + b], statistics per channel
+# (dim 1) over all other dims; residual: (xhat, invstd, mean, biased var), the last two (C,)
+# arrays feed the running statistics
 BATCH_NORM = defop(
-    "batch_norm", _batch_norm_forward, (_batch_norm_vjp,), save_out=True, residual=True
+    "batch_norm",
+    _batch_norm_forward,
+    (_batch_norm_x, _batch_norm_weight, _batch_norm_bias),
+    residual=True,
 )
