@@ -167,3 +167,27 @@ def test_init_functions():
         nn.init.calculate_gain("swish")
     with pytest.raises(ValueError, match="at least 2 dims"):
         nn.init.xavier_uniform_(tg.zeros(3))
+
+
+def test_a_small_conv_net_with_batch_norm_learns_a_toy_task():
+    tg.manual_seed(0)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 32)
+    images = rng.standard_normal((32, 1, 6, 6)).astype(np.float32) * 0.3
+    images[labels == 1, :, :3] += 1.0  # class 1 is bright in the top half
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.1), nn.Linear(36, 2),
+    )  # fmt: skip
+    opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, t = tg.tensor(images), tg.tensor(labels)
+    losses = []
+    for _ in range(15):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), t)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    model.eval()
+    assert (model(x).argmax(1).data == labels).mean() > 0.9
