@@ -99,6 +99,8 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
 def max_pool2d_grad(x_shape, idx, g):
     dx = np.zeros(x_shape)
     for n, c, y, xx in np.ndindex(g.shape):
+        if idx[n, c, y, xx] < 0:  # a window wholly in the padding: no gradient
+            continue
         iy, ix = divmod(idx[n, c, y, xx], x_shape[3])
         dx[n, c, iy, ix] += g[n, c, y, xx]
     return dx

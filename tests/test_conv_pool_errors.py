@@ -129,3 +129,21 @@ def test_thread_policy_is_explicit():
     policy = config.thread_policy()
     assert policy["numba"] >= 1
     assert policy["numba"] == 1 or policy["blas"] == 1  # never both multi-threaded by default
+
+
+def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
+    x = rng.standard_normal((2, 3, 7, 7))
+    x[0, 0, 2, 3] = np.nan  # an inner window
+    x[0, 1, 0, 0] = np.nan  # a window reaching into the padding
+    x[1, 2, 4, 4] = np.inf
+    x[1, 0, 5, 1] = -np.inf
+    out = max_pool2d(tg.tensor(x), 3, 2, padding=1).data
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    windows = windows[:, :, ::2, ::2].reshape(2, 3, 4, 4, 9)
+    has_nan = np.isnan(windows).any(-1)
+    expected = np.where(
+        has_nan, np.nan, np.nanmax(np.where(np.isnan(windows), -np.inf, windows), -1)
+    )
+    assert has_nan.sum() >= 2
+    np.testing.assert_array_equal(out, expected)

@@ -19,10 +19,13 @@ import os
 
 import numba
 
-# fastmath without nnan/ninf: max-pooling pads with -inf and must see NaNs.
+# fastmath without nnan/ninf, for the arithmetic kernels (convolution, average pooling).
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 JIT = {"cache": True, "nogil": True, "fastmath": FASTMATH, "error_model": "numpy"}
 PARALLEL_JIT = {**JIT, "parallel": True}
+# no fastmath at all where NaN/inf must be seen exactly (max pooling's NaN test): measured, even
+# these flags let LLVM fold ``v - v`` to 0, and the exact kernel was faster (0.35 vs 0.62 ms).
+EXACT_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 njit = numba.njit
 
