@@ -15,7 +15,11 @@ def curves_figure(history: dict[str, list[float]], step_loss: list[float] | None
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     if step_loss:
         steps = np.linspace(0, len(epochs), len(step_loss) + 1)[1:]
-        ax_loss.plot(steps, step_loss, color="0.8", lw=0.6, label="train (per step)")
+        ax_loss.plot(steps, step_loss, color="0.85", lw=0.5, label="train (per step)")
+        window = max(1, len(step_loss) // 50)
+        if window > 1:  # a moving average shows the trend through the batch-to-batch noise
+            smooth = np.convolve(step_loss, np.ones(window) / window, mode="valid")
+            ax_loss.plot(steps[window - 1 :], smooth, color="0.5", lw=1, label="train (smoothed)")
     ax_loss.plot(epochs, history["train_loss"], "o-", label="train")
     ax_loss.plot(epochs, history["test_loss"], "s-", label="test")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss", yscale="log")
