@@ -4,8 +4,9 @@ Thread policy (measured on 2 cores: OpenBLAS and Numba both spinning 2 threads m
 step 3.5x slower than pinning one of them to 1 thread):
 
 - Numba's parallel kernels use ``TENSORGRAD_NUM_THREADS`` threads (default: all cores).
-- BLAS is limited to 1 thread while Numba runs more than one (the conv GEMMs here are skinny and
-  gain little from BLAS threads). ``TENSORGRAD_BLAS_THREADS`` overrides this.
+- BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` overrides it): the conv GEMMs are
+  skinny and gain little from BLAS threads, and measured on a busy 2-core machine, OpenBLAS with
+  2 threads made the LeNet kernel benchmark 20x slower even with Numba on 1 thread.
 - The threading layer is Numba's ``forksafe`` choice (TBB when installed, else ``workqueue``):
   the default ``omp`` layer (GNU OpenMP) deadlocks in a child forked after a parallel region,
   which is what a multi-process DataLoader does. ``workqueue`` is not thread-safe: do not call
@@ -13,9 +14,18 @@ step 3.5x slower than pinning one of them to 1 thread):
 
 The thread count is set once, at import, and never read inside a kernel: calling
 ``numba.get_num_threads()`` in a ``cache=True`` function makes it uncacheable.
+
+Memory policy (Linux/glibc): a training step allocates and frees the same multi-megabyte arrays
+(im2col columns, gradients) again and again. glibc serves them with fresh ``mmap`` pages and
+hands them back on ``free``, so every step pays thousands of page faults (measured: 2,310 per
+conv2 step, which made im2col 6 ms instead of 1.7 ms). At import the mmap threshold is raised
+to glibc's maximum (32 MiB) and the trim threshold to 512 MiB, so such arrays are reused from
+the heap. ``TENSORGRAD_MALLOC_TUNING=0`` leaves malloc alone.
 """
 
+import ctypes
 import os
+import sys
 
 import numba
 
@@ -43,7 +53,7 @@ def _env_int(name: str) -> int | None:
     return n
 
 
-def _configure() -> tuple[int, int | None]:
+def _configure() -> tuple[int, int]:
     if "NUMBA_THREADING_LAYER" not in os.environ:
         numba.config.THREADING_LAYER = "forksafe"
     threads = min(
@@ -51,21 +61,41 @@ def _configure() -> tuple[int, int | None]:
         numba.config.NUMBA_NUM_THREADS,
     )
     numba.set_num_threads(threads)
-    blas = _env_int("TENSORGRAD_BLAS_THREADS")
-    if blas is None and threads > 1:
-        blas = 1
-    if blas is not None:
-        import numpy as np  # noqa: F401  (BLAS must be loaded for the limit to apply)
-        from threadpoolctl import threadpool_limits
+    blas = _env_int("TENSORGRAD_BLAS_THREADS") or 1
+    import numpy as np  # noqa: F401  (BLAS must be loaded for the limit to apply)
+    from threadpoolctl import threadpool_limits
 
-        threadpool_limits(blas, user_api="blas")
+    threadpool_limits(blas, user_api="blas")
     return threads, blas
 
 
+def _tune_malloc() -> bool:
+    """Keep large freed blocks in the heap (see the module docstring); True when applied."""
+    if os.environ.get("TENSORGRAD_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith(
+        "linux"
+    ):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    mmap_ok = mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+    trim_ok = mallopt(m_trim_threshold, 512 * 1024 * 1024)
+    return bool(mmap_ok and trim_ok)
+
+
 NUM_THREADS, BLAS_THREADS = _configure()
+MALLOC_TUNED = _tune_malloc()
 
 
 def thread_policy() -> dict:
-    """The thread counts in force: ``{'numba': n, 'blas': n or None (library default),
-    'layer': requested threading layer}``."""
-    return {"numba": NUM_THREADS, "blas": BLAS_THREADS, "layer": numba.config.THREADING_LAYER}
+    """The settings in force: ``{'numba': threads, 'blas': threads, 'layer': the requested
+    threading layer, 'malloc_tuned': bool}``."""
+    return {
+        "numba": NUM_THREADS,
+        "blas": BLAS_THREADS,
+        "layer": numba.config.THREADING_LAYER,
+        "malloc_tuned": MALLOC_TUNED,
+    }
