@@ -148,3 +148,26 @@ def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
     )
     assert has_nan.sum() >= 2
     np.testing.assert_array_equal(out, expected)
+
+
+def _child_conv(queue):
+    x = tg.ones(2, 3, 8, 8)
+    queue.put(float(conv2d(x, tg.ones(4, 3, 3, 3)).sum().item()))
+
+
+def test_kernels_still_run_in_a_forked_child():
+    # omp (GNU OpenMP) would hang here: the parent ran a parallel region before forking
+    import multiprocessing
+
+    x = tg.ones(2, 3, 8, 8)
+    expected = float(conv2d(x, tg.ones(4, 3, 3, 3)).sum().item())
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child_conv, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        raise AssertionError("a forked child deadlocked in a parallel kernel")
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == expected
