@@ -170,3 +170,21 @@ def test_non_contiguous_inputs_and_gradients(rng):
     np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
     out.sum().backward()  # the incoming gradient is a broadcast (stride-0) array
     assert xt.grad.shape == xt.shape
+
+
+def test_second_derivatives_through_a_small_lenet(rng):
+    from tensorgrad.testing import gradcheck, gradgradcheck
+
+    def net(x, w1, b1, w2):
+        h = max_pool2d(conv2d(x, w1, b1, padding=1), 2, relu=True)
+        h = conv2d(h, w2, stride=1, dilation=1)
+        return avg_pool2d(h, 2, ceil_mode=True)
+
+    inputs = [
+        tg.tensor(rng.standard_normal((1, 1, 6, 6)), requires_grad=True),
+        tg.tensor(rng.standard_normal((2, 1, 3, 3)), requires_grad=True),
+        tg.tensor(rng.standard_normal(2) + 0.5, requires_grad=True),
+        tg.tensor(rng.standard_normal((3, 2, 2, 2)), requires_grad=True),
+    ]
+    assert gradcheck(net, inputs)
+    assert gradgradcheck(net, inputs)
