@@ -11,6 +11,15 @@ from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
 
 PROG = "python -m models"
 _D = TrainConfig()  # the defaults, for the help text
+EXAMPLES = f"""examples:
+  {PROG} train                          LeNet-5 on MNIST, >= 99% test accuracy
+  {PROG} train --classic --epochs 4     tanh + average pooling, as in 1998
+  {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
+  {PROG} evaluate --checkpoint runs/RUN
+  {PROG} predict digit.png --checkpoint runs/RUN
+  tensorboard --logdir runs                       the curves of every run
+
+'{PROG} COMMAND --help' explains every option of a command."""
 
 
 class UsageError(Exception):
@@ -81,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Train, evaluate and use LeNet-5 (and friends) on MNIST with tensorgrad.",
-        epilog=f"Start with: {PROG} train    Then: tensorboard --logdir runs",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(commands)
@@ -277,7 +287,7 @@ def _add_common(p) -> None:
         "--threads",
         type=_positive_int,
         default=None,
-        help="threads for the Numba kernels (BLAS is then kept to 1 thread)",
+        help="threads for the Numba kernels (default: all cores; BLAS keeps 1 thread)",
     )
 
 
