@@ -171,3 +171,22 @@ def test_kernels_still_run_in_a_forked_child():
         raise AssertionError("a forked child deadlocked in a parallel kernel")
     assert child.exitcode == 0
     assert queue.get(timeout=5) == expected
+
+
+def _policy_in_subprocess(value: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TENSORGRAD_NUM_THREADS": value}
+    code = "from tensorgrad.kernels import config; print(config.thread_policy()['numba'])"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def test_tensorgrad_num_threads_overrides_the_thread_count():
+    done = _policy_in_subprocess("1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    bad = _policy_in_subprocess("two")
+    assert bad.returncode != 0
+    assert "TENSORGRAD_NUM_THREADS must be a positive integer, got 'two'" in bad.stderr
