@@ -57,10 +57,11 @@ def _grad_rows(g: np.ndarray, groups: int, width: int) -> np.ndarray:
     """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*width): channels
     first, the batch inside each row, zero in the garbage columns of a wide grid."""
     n, c_out, oh, ow = g.shape
-    rows = np.zeros((c_out, n, oh, width), dtype=g.dtype) if width != ow else None
-    if rows is None:
-        return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
-    rows[..., :ow] = g.transpose(1, 0, 2, 3)
+    if width == ow:
+        rows = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
+    else:
+        rows = np.zeros((c_out, n, oh, width), dtype=g.dtype)
+        rows[..., :ow] = g.transpose(1, 0, 2, 3)
     return rows.reshape(groups, c_out // groups, -1)
 
 
