@@ -119,6 +119,12 @@ def test_interrupt_then_resume_from_the_cli_matches_a_straight_run(run, tmp_path
     a, b = tg.load(run / "model.safetensors"), tg.load(folder / "model.safetensors")
     for key in a:
         assert np.array_equal(a[key].data, b[key].data), key
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder), size_guidance={"scalars": 0})
+    events.Reload()  # two event files, one per process; every step once, in order
+    assert [e.step for e in events.Scalars("loss/train_step")] == list(range(1, 46))
+    assert [e.step for e in events.Scalars("accuracy/test")] == [15, 30, 45]
     assert main(["train", "--resume", str(folder)]) == 0  # finished: nothing to do
     assert "already finished" in capsys.readouterr().out
 
