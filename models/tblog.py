@@ -58,7 +58,10 @@ class EventLog:
         self._event, self._summary = event_pb2, summary_pb2
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{id(self)}"
+        # TensorBoard reads a folder's files in name order: the first step breaks ties within a
+        # second, so a run resumed at once is still read after the run it continues
+        first = 0 if purge_step is None else purge_step
+        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{first:010d}"
         self.path = folder / name
         self._file = open(self.path, "ab")  # noqa: SIM115 (closed in close())
         self._write(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
