@@ -7,6 +7,7 @@ exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 
 import argparse
 import sys
 
+from .argtypes import float_in, model_name, non_negative_int, positive_int
 from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
 
 PROG = "python -m models"
@@ -31,52 +32,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def _float_in(low: float, high: float, *, open_low: bool = False):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not (low < value if open_low else low <= value) or not value < high:
-            bracket = "(" if open_low else "["
-            raise argparse.ArgumentTypeError(
-                f"expected a number in {bracket}{low}, {high}), got {text!r}"
-            )
-        return value
-
-    return parse
-
-
-def _model_name(text: str) -> str:
-    from .registry import model_names
-
-    if text not in model_names():
-        raise argparse.ArgumentTypeError(
-            f"unknown model {text!r}; choose one of {', '.join(model_names())}"
-        )
-    return text
 
 
 # options that define a run; with --resume the saved ones are used and these must be left out
@@ -109,7 +64,7 @@ def _add_train(commands) -> None:
     )  # fmt: skip
     S = argparse.SUPPRESS  # defaults come from TrainConfig, so --resume can tell what was given
     p.add_argument(
-        "--model", type=_model_name, default=S, help=f"registered model name (default: {_D.model})"
+        "--model", type=model_name, default=S, help=f"registered model name (default: {_D.model})"
     )
     p.add_argument(
         "--classic",
@@ -119,13 +74,13 @@ def _add_train(commands) -> None:
     )
     p.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=S,
         help=f"passes over the training set (default: {_D.epochs})",
     )
     p.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=S,
         help=f"training images per step (default: {_D.batch_size})",
     )
@@ -138,16 +93,16 @@ def _add_train(commands) -> None:
     lrs = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
     p.add_argument(
         "--lr",
-        type=_float_in(0, 10, open_low=True),
+        type=float_in(0, 10, open_low=True),
         default=S,
         help=f"learning rate, the peak of the schedule (default: {lrs})",
     )
     p.add_argument(
-        "--momentum", type=_float_in(0, 1), default=S, help=f"SGD momentum (default: {_D.momentum})"
+        "--momentum", type=float_in(0, 1), default=S, help=f"SGD momentum (default: {_D.momentum})"
     )
     p.add_argument(
         "--weight-decay",
-        type=_float_in(0, 1),
+        type=float_in(0, 1),
         default=S,
         help=f"L2 penalty added to the gradients (default: {_D.weight_decay})",
     )
@@ -167,7 +122,7 @@ def _add_train(commands) -> None:
     )
     p.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=S,
         help=f"seeds the initial weights, the shuffling and the augmentation (default: {_D.seed})",
     )
@@ -180,19 +135,19 @@ def _add_train(commands) -> None:
     )
     p.add_argument(
         "--limit",
-        type=_positive_int,
+        type=positive_int,
         default=S,
         help="train on the first N training images only (quick experiments)",
     )
     p.add_argument(
         "--test-limit",
-        type=_positive_int,
+        type=positive_int,
         default=S,
         help="evaluate on the first N test images only",
     )
     p.add_argument(
         "--eval-batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=S,
         help=f"images per evaluation batch (default: {_D.eval_batch_size})",
     )
@@ -221,11 +176,11 @@ def _add_evaluate(commands) -> None:
     )  # fmt: skip
     _add_weights(p)
     p.add_argument(
-        "--batch-size", type=_positive_int, default=1000, help="images per batch (default: 1000)"
+        "--batch-size", type=positive_int, default=1000, help="images per batch (default: 1000)"
     )
     p.add_argument(
         "--test-limit",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="evaluate on the first N test images only (default: the run's own setting, "
         "which is the whole test set unless it was trained with --test-limit)",
@@ -249,7 +204,7 @@ def _add_predict(commands) -> None:
     )
     _add_weights(p)
     p.add_argument(
-        "--top", type=_positive_int, default=3, help="how many classes to show (default: 3)"
+        "--top", type=positive_int, default=3, help="how many classes to show (default: 3)"
     )
     p.add_argument(
         "--show",
@@ -267,7 +222,7 @@ def _add_weights(p) -> None:
     )
     p.add_argument(
         "--model",
-        type=_model_name,
+        type=model_name,
         default=None,
         help="model name, for weights without the run's settings beside them",
     )
@@ -285,7 +240,7 @@ def _add_common(p) -> None:
     )
     p.add_argument(
         "--threads",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="threads for the Numba kernels (default: all cores; BLAS keeps 1 thread)",
     )

@@ -1,0 +1,49 @@
+"""Argument types for the CLI: each parses one value or says, in one line, what was expected."""
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def float_in(low: float, high: float, *, open_low: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (low < value if open_low else low <= value) or not value < high:
+            bracket = "(" if open_low else "["
+            raise argparse.ArgumentTypeError(
+                f"expected a number in {bracket}{low}, {high}), got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def model_name(text: str) -> str:
+    from .registry import model_names
+
+    if text not in model_names():
+        raise argparse.ArgumentTypeError(
+            f"unknown model {text!r}; choose one of {', '.join(model_names())}"
+        )
+    return text
