@@ -7,8 +7,8 @@ from dataclasses import dataclass
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("onecycle", "cosine", "step", "constant")
 DATASETS = ("mnist", "synthetic")
-# peak learning rate per optimizer when --lr is not given (tuned for LeNet-5 at batch 64)
-DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3}
+# peak learning rate per optimizer when --lr is not given (tuned for LeNet-5 at batch 128)
+DEFAULT_LR = {"sgd": 0.1, "adam": 5e-3}
 
 
 class ConfigError(ValueError):
@@ -22,7 +22,7 @@ class TrainConfig:
     model: str = "lenet5"
     classic: bool = False
     epochs: int = 3
-    batch_size: int = 64
+    batch_size: int = 128
     optimizer: str = "adam"
     lr: float | None = None  # None: DEFAULT_LR[optimizer]; the peak for onecycle
     momentum: float = 0.9
