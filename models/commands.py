@@ -105,8 +105,9 @@ def train(args, *, on_step=None) -> int:
 def _header(trainer, folder: Path, resumed: bool) -> str:
     c, p = trainer.config, trainer.progress
     n_params = sum(param.numel() for param in trainer.model.parameters())
+    epochs = f"{c.epochs} epoch{'s' * (c.epochs != 1)}"
     what = (f"{c.model}{' (classic)' if c.classic else ''}, {n_params:,} parameters; "
-            f"{len(trainer.train_loader.dataset):,} training images, {c.epochs} epochs of "
+            f"{len(trainer.train_loader.dataset):,} training images, {epochs} of "
             f"{trainer.steps_per_epoch} batches of {c.batch_size}; {c.optimizer} lr "
             f"{c.resolved_lr():g}, {c.schedule} schedule{', augmented' if c.augment else ''}; "
             f"seed {c.seed}")  # fmt: skip

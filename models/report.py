@@ -64,7 +64,8 @@ def finish_run(
                    progress["step_loss"])  # fmt: skip
     echo("")
     echo(summary_text(result))
-    echo(f"\ntrained {progress['epoch']} epochs in {metrics['train_seconds']:.1f} s "
+    epochs = f"{progress['epoch']} epoch{'s' * (progress['epoch'] != 1)}"
+    echo(f"\ntrained {epochs} in {metrics['train_seconds']:.1f} s "
          f"({metrics['images_per_second']:,.0f} images/s); test accuracy "
          f"{100 * result.accuracy:.2f}%")  # fmt: skip
     echo(f"run folder: {folder}  (metrics.json, model.safetensors, curves.png, "
