@@ -20,10 +20,11 @@ def _us(fn) -> float:
     return median_seconds(fn, repeats=7, number=N_CALLS) * 1e6
 
 
-def measure_tensorgrad() -> dict:
-    a, b = tg.randn(10), tg.randn(10)
-    ga, gb = tg.randn(10, requires_grad=True), tg.randn(10, requires_grad=True)
-    seed = tg.ones(10)
+def measure(lib) -> dict:
+    """The three cases for ``lib``, tensorgrad or torch: the same code runs on both."""
+    a, b = lib.randn(10), lib.randn(10)
+    ga, gb = lib.randn(10, requires_grad=True), lib.randn(10, requires_grad=True)
+    seed = lib.ones(10)
 
     def forward_backward():
         (ga + gb).backward(seed)
@@ -40,21 +41,6 @@ def measure_numpy() -> dict:
     return {"forward": _us(lambda: a + b)}
 
 
-def measure_torch(torch) -> dict:
-    a, b = torch.randn(10), torch.randn(10)
-    ga, gb = torch.randn(10, requires_grad=True), torch.randn(10, requires_grad=True)
-    seed = torch.ones(10)
-
-    def forward_backward():
-        (ga + gb).backward(seed)
-
-    return {
-        "forward": _us(lambda: a + b),
-        "forward_recorded": _us(lambda: ga + gb),
-        "forward_backward": _us(forward_backward),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the results to this JSON file")
@@ -62,9 +48,9 @@ def main() -> None:
     torch = try_import_torch()
     if torch is not None:
         torch.set_num_threads(1)
-    results = {"tensorgrad": measure_tensorgrad(), "numpy": measure_numpy()}
+    results = {"tensorgrad": measure(tg), "numpy": measure_numpy()}
     if torch is not None:
-        results["torch"] = measure_torch(torch)
+        results["torch"] = measure(torch)
     rows = [{"library": name, **values} for name, values in results.items()]
     if torch is not None:
         ratios = {k: results["tensorgrad"][k] / v for k, v in results["torch"].items()}
