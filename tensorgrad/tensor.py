@@ -16,17 +16,25 @@ from .ops import linalg
 _PRINT_OPTIONS = {"precision": 4, "separator": ", ", "threshold": 1000, "edgeitems": 3}
 
 
-def apply_with_residual(op, *inputs, **params):
-    """Run ``op`` on the inputs' arrays; record a Node when grad is on and an input needs it."""
+def _forward(op, inputs: tuple, params: dict):
     try:
-        out = op.forward(*[t.data for t in inputs], **params)
+        return op.forward(*[t.data for t in inputs], **params)
     except (ValueError, IndexError, TypeError) as error:
         shapes = " and ".join(str(t.shape) for t in inputs)
         raise type(error)(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
+
+
+def apply_with_residual(op, *inputs, **params):
+    """Run ``op`` on the inputs' arrays; record a Node when grad is on and an input needs it."""
+    anomaly = _ANOMALY.get()
+    if anomaly:
+        with np.errstate(all="ignore"):  # a NaN/Inf raises below, naming the op, not a warning
+            out = _forward(op, inputs, params)
+    else:
+        out = _forward(op, inputs, params)
     residual = None
     if op.residual:
         out, residual = out
-    anomaly = _ANOMALY.get()
     if anomaly:
         check_finite(out, "forward output", op.name, user_frame())
     result = Tensor._make(out)

@@ -33,13 +33,16 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
 
 
 class suspended:  # noqa: N801
-    """Turn the forward checks off while a VJP runs: its result is checked as a whole, and
-    named after the op whose backward produced it."""
+    """Turn the forward checks (and NumPy's warnings) off while a VJP runs: its result is
+    checked as a whole, and named after the op whose backward produced it."""
 
     def __enter__(self) -> None:
         self._token = _ANOMALY.set(False)
+        self._quiet = np.errstate(all="ignore")
+        self._quiet.__enter__()
 
     def __exit__(self, *exc) -> None:
+        self._quiet.__exit__(*exc)
         _ANOMALY.reset(self._token)
 
 
