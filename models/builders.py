@@ -5,19 +5,40 @@ import inspect
 from .config import ConfigError, TrainConfig
 from .registry import create_model
 
+# model options: config field -> (its CLI flag, what the model lacks when it does not take it);
+# each is passed to the constructor only when it differs from TrainConfig's default
+MODEL_OPTIONS = {
+    "classic": ("--classic", "classic variant"),
+    "skip": ("--no-skip", "skip connections to switch off"),
+    "batchnorm": ("--no-batchnorm", "BatchNorm to switch off"),
+}
+
 
 def build_model(config: TrainConfig):
-    """The registered model, with ``classic=True`` passed only when asked for."""
+    """The registered model, with the model options (classic, skip, batchnorm) passed only when
+    they differ from their defaults; a model that does not take one is a ConfigError."""
     from .registry import _MODELS, _load_builtin_models
 
     _load_builtin_models()
     options = {}
-    if config.classic:
+    for name, (flag, what) in MODEL_OPTIONS.items():
+        value = getattr(config, name)
+        if value == getattr(TrainConfig, name):
+            continue
         factory = _MODELS.get(config.model)
-        if factory is None or "classic" not in inspect.signature(factory).parameters:
-            raise ConfigError(f"--classic: model {config.model!r} has no classic variant")
-        options["classic"] = True
+        if factory is None or name not in inspect.signature(factory).parameters:
+            raise ConfigError(f"{flag}: model {config.model!r} has no {what}")
+        options[name] = value
     return create_model(config.model, **options)
+
+
+def model_variant(config: TrainConfig) -> str:
+    """The model's name with its non-default options, e.g. ``reslenet-no-skip``."""
+    parts = [config.model]
+    for name, (flag, _) in MODEL_OPTIONS.items():
+        if getattr(config, name) != getattr(TrainConfig, name):
+            parts.append(flag.removeprefix("--"))
+    return "-".join(parts)
 
 
 def build_optimizer(config: TrainConfig, model):

@@ -15,6 +15,8 @@ _D = TrainConfig()  # the defaults, for the help text
 EXAMPLES = f"""examples:
   {PROG} train                          LeNet-5 on MNIST, >= 99% test accuracy
   {PROG} train --classic --epochs 4     tanh + average pooling, as in 1998
+  {PROG} train --model reslenet         residual LeNet with its own recipe, >= 99.6%
+  {PROG} train --model reslenet --no-skip   an ablation: no skip connections
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
@@ -36,9 +38,24 @@ class _Parser(argparse.ArgumentParser):
 
 # options that define a run; with --resume the saved ones are used and these must be left out
 RUN_OPTIONS = (
-    "model", "classic", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-    "schedule", "augment", "seed", "dataset", "limit", "test_limit", "eval_batch_size", "out",
+    "model", "classic", "skip", "batchnorm", "epochs", "batch_size", "optimizer", "lr",
+    "momentum", "weight_decay", "schedule", "augment", "label_smoothing", "seed", "dataset",
+    "limit", "test_limit", "eval_batch_size", "out",
 )  # fmt: skip
+
+
+def _default(field: str) -> str:
+    """``TrainConfig``'s default of ``field`` and the models whose recipe changes it."""
+    from .registry import model_defaults, model_names
+
+    value = getattr(_D, field)
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    for name in model_names():
+        recipe = model_defaults(name)
+        if field in recipe and recipe[field] != value:
+            theirs = recipe[field]
+            text += f"; {name}: {theirs:g}" if isinstance(theirs, float) else f"; {name}: {theirs}"
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,29 +90,45 @@ def _add_train(commands) -> None:
         help="LeNet-5 as in 1998: tanh and average pooling instead of ReLU and max-pooling",
     )
     p.add_argument(
+        "--no-skip",
+        dest="skip",
+        action="store_false",
+        default=S,
+        help="reslenet without its skip connections (an ablation: the same layers, no "
+        "identity paths)",
+    )
+    p.add_argument(
+        "--no-batchnorm",
+        dest="batchnorm",
+        action="store_false",
+        default=S,
+        help="reslenet without BatchNorm2d (an ablation; its convolutions get biases instead)",
+    )
+    p.add_argument(
         "--epochs",
         type=positive_int,
         default=S,
-        help=f"passes over the training set (default: {_D.epochs})",
+        help=f"passes over the training set (default: {_default('epochs')})",
     )
     p.add_argument(
         "--batch-size",
         type=positive_int,
         default=S,
-        help=f"training images per step (default: {_D.batch_size})",
+        help=f"training images per step (default: {_default('batch_size')})",
     )
     p.add_argument(
         "--optimizer",
         choices=OPTIMIZERS,
         default=S,
-        help=f"update rule (default: {_D.optimizer}); SGD uses Nesterov momentum",
+        help=f"update rule (default: {_default('optimizer')}); SGD uses Nesterov momentum",
     )
     lrs = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
     p.add_argument(
         "--lr",
         type=float_in(0, 10, open_low=True),
         default=S,
-        help=f"learning rate, the peak of the schedule (default: {lrs})",
+        help=f"learning rate, the peak of the schedule (default: {lrs}"
+        f"{_default('lr').removeprefix('None')})",
     )
     p.add_argument(
         "--momentum", type=float_in(0, 1), default=S, help=f"SGD momentum (default: {_D.momentum})"
@@ -104,13 +137,13 @@ def _add_train(commands) -> None:
         "--weight-decay",
         type=float_in(0, 1),
         default=S,
-        help=f"L2 penalty added to the gradients (default: {_D.weight_decay})",
+        help=f"L2 penalty added to the gradients (default: {_default('weight_decay')})",
     )
     p.add_argument(
         "--schedule",
         choices=SCHEDULES,
         default=S,
-        help=f"learning-rate schedule, stepped every batch (default: {_D.schedule}): "
+        help=f"learning-rate schedule, stepped every batch (default: {_default('schedule')}): "
         "onecycle warms up for 30%% of the steps then anneals; cosine anneals from "
         "--lr; step halves the rate every epoch; constant keeps it",
     )
@@ -118,7 +151,22 @@ def _add_train(commands) -> None:
         "--augment",
         action="store_true",
         default=S,
-        help="random affine jitter of the training images (+-10 deg, 10%% shift and scale)",
+        help="random affine jitter of the training images (+-10 deg, 10%% shift and scale) "
+        f"(default: {_default('augment').replace('False', 'off').replace('True', 'on')})",
+    )
+    p.add_argument(
+        "--no-augment",
+        dest="augment",
+        action="store_false",
+        default=S,
+        help="no augmentation, for a model whose recipe augments (an ablation)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=float_in(0, 1),
+        default=S,
+        help="mix each training target with the uniform distribution by this much "
+        f"(default: {_default('label_smoothing')})",
     )
     p.add_argument(
         "--seed",

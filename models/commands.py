@@ -44,6 +44,7 @@ def _echo(line: str = "") -> None:
 
 # -- train --------------------------------------------------------------------------------------
 def train(args, *, on_step=None) -> int:
+    from .builders import model_variant
     from .cli import RUN_OPTIONS, UsageError
     from .runs import default_folder
     from .tblog import EventLog
@@ -70,8 +71,11 @@ def train(args, *, on_step=None) -> int:
     else:
         options = {name: getattr(args, name) for name in RUN_OPTIONS if name in vars(args)}
         folder = Path(options.pop("out")) if "out" in options else None
-        config = TrainConfig(**options, data_dir=args.data_dir, threads=args.threads).validate()
-        folder = folder or default_folder(config.model, config.classic)
+        model = options.pop("model", TrainConfig.model)
+        config = TrainConfig.for_model(
+            model, **options, data_dir=args.data_dir, threads=args.threads
+        ).validate()
+        folder = folder or default_folder(model_variant(config), False)
         _check_new_folder(folder)
     train_set, test_set = _datasets(config)
     progress = checkpoint["progress"] if checkpoint else None
@@ -106,11 +110,14 @@ def _header(trainer, folder: Path, resumed: bool) -> str:
     c, p = trainer.config, trainer.progress
     n_params = sum(param.numel() for param in trainer.model.parameters())
     epochs = f"{c.epochs} epoch{'s' * (c.epochs != 1)}"
-    what = (f"{c.model}{' (classic)' if c.classic else ''}, {n_params:,} parameters; "
+    from .builders import model_variant
+
+    smoothing = f", label smoothing {c.label_smoothing:g}" if c.label_smoothing else ""
+    what = (f"{model_variant(c)}, {n_params:,} parameters; "
             f"{len(trainer.train_loader.dataset):,} training images, {epochs} of "
             f"{trainer.steps_per_epoch} batches of {c.batch_size}; {c.optimizer} lr "
-            f"{c.resolved_lr():g}, {c.schedule} schedule{', augmented' if c.augment else ''}; "
-            f"seed {c.seed}")  # fmt: skip
+            f"{c.resolved_lr():g}, {c.schedule} schedule{', augmented' if c.augment else ''}"
+            f"{smoothing}; seed {c.seed}")  # fmt: skip
     where = f"run folder: {folder}"
     if resumed:
         where += f"  (resuming at epoch {p['epoch'] + 1}, batch {p['batch']})"

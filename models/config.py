@@ -29,6 +29,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "onecycle"
     augment: bool = False
+    label_smoothing: float = 0.0  # mixes each one-hot training target with the uniform one
+    skip: bool = True  # model option (reslenet): residual identity paths; False for an ablation
+    batchnorm: bool = True  # model option (reslenet): BatchNorm2d layers; False for an ablation
     seed: int = 0
     limit: int | None = None  # train on the first N training images only
     test_limit: int | None = None  # evaluate on the first N test images only
@@ -36,6 +39,19 @@ class TrainConfig:
     dataset: str = "mnist"  # or "synthetic": digits drawn with a font, offline (smoke tests)
     data_dir: str | None = None  # None: tensorgrad.data's default cache folder
     threads: int | None = None
+
+    @classmethod
+    def for_model(cls, model: str = "lenet5", **options) -> "TrainConfig":
+        """The config of a run of ``model``: the dataclass defaults, overridden by the recipe
+        registered with the model (``register_model(name, defaults=...)``), overridden by
+        ``options`` (what the user gave)."""
+        from .registry import model_defaults
+
+        recipe = model_defaults(model)
+        unknown = set(recipe) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"model {model!r} registers unknown settings {sorted(unknown)}")
+        return cls(**{**recipe, **options, "model": model})
 
     def resolved_lr(self) -> float:
         return DEFAULT_LR[self.optimizer] if self.lr is None else self.lr
@@ -61,6 +77,8 @@ class TrainConfig:
             raise ConfigError(f"--dataset {self.dataset!r}: choose one of {', '.join(DATASETS)}")
         if self.lr is not None and not (0 < self.lr < 10):
             raise ConfigError(f"--lr must be in (0, 10), got {self.lr}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"--label-smoothing must be in [0, 1), got {self.label_smoothing}")
         if not 0 <= self.momentum < 1:
             raise ConfigError(f"--momentum must be in [0, 1), got {self.momentum}")
         if self.weight_decay < 0:

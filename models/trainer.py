@@ -119,7 +119,7 @@ class Trainer:
         start = time.perf_counter() - run["seconds"]
         for images, labels in run_data.batches_from(self.train_loader, epoch, p["batch"]):
             logits = self.model(images)
-            loss = F.cross_entropy(logits, labels)
+            loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
             self.optimizer.zero_grad()
             loss.backward()
             lr = current_lr(self.optimizer)
