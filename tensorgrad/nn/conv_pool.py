@@ -106,15 +106,7 @@ def conv2d(
             f"the padded input {(h + pads[0] + pads[1], w + pads[2] + pads[3])} "
             f"(input {tuple(input.shape)}, padding {padding!r})"
         )
-    out = apply(
-        conv_ops.CONV2D,
-        x,
-        weight,
-        stride=stride,
-        padding=pads,
-        dilation=dilation,
-        groups=int(groups),
-    )
+    biases = ()
     if bias is not None:
         if not isinstance(bias, Tensor):
             raise TypeError(f"{op}: bias must be a Tensor or None, got {type(bias).__name__}")
@@ -122,7 +114,17 @@ def conv2d(
             raise ValueError(f"{op}: bias must have shape ({c_out},), got {bias.shape}")
         if bias.dtype != x.dtype:
             raise TypeError(f"{op}: input is {x.dtype} but bias is {bias.dtype}; they must match")
-        out = out + bias.reshape(1, c_out, 1, 1)
+        biases = (bias,)
+    out = apply(
+        conv_ops.CONV2D,
+        x,
+        weight,
+        *biases,
+        stride=stride,
+        padding=pads,
+        dilation=dilation,
+        groups=int(groups),
+    )
     return out.squeeze(0) if unbatched else out
 
 

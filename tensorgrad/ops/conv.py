@@ -5,8 +5,9 @@ its weight gradient ``conv2d_weight_grad(x, g)`` (a correlation of input and out
 satisfy ``<conv2d(x, w), g> = <x, input_grad(g, w)> = <w, weight_grad(x, g)>``; every VJP of one
 of them is another of them, so derivatives of any order stay inside these three ops.
 
-The arithmetic is im2col (a Numba kernel) followed by one BLAS GEMM per group over the batch;
-``conv2d`` keeps its columns as a residual so that the weight gradient does not redo im2col.
+The arithmetic is im2col (a Numba kernel) followed by one BLAS GEMM per group; with stride 1
+that runs on chunks of a few images (see ``_chunks``), otherwise over the whole batch.
+``conv2d`` takes the bias as an optional third input and adds it while cropping its output.
 Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``stride=(sh, sw)``,
 ``padding=(top, bottom, left, right)``, ``dilation=(dh, dw)``, ``groups``; no validation here.
 """
@@ -40,81 +41,127 @@ def _pad_wide(x: np.ndarray, padding) -> np.ndarray:
     return xpad
 
 
-def _columns(x: np.ndarray, geometry, padding) -> tuple[np.ndarray, int]:
-    """im2col of x as (C*kh*kw, N, L) and the row width of its output grid (Wp or ow).
-
-    Stride 1 uses wide columns (``L = oh * Wp``, the columns x >= ow are garbage) made by one
-    contiguous copy per (channel, tap); other strides use exact columns (``L = oh * ow``).
-    """
-    kh, kw, sh, sw, pt, pl, dh, dw, oh, ow = geometry
-    if sh == sw == 1:
-        xpad = _pad_wide(x, padding)
-        return kconv.im2col_wide(xpad, kh, kw, dh, dw, oh), xpad.shape[3]
-    return kconv.im2col(np.ascontiguousarray(x), *geometry), ow
+# Stride 1 (the common case) runs a few images at a time: the im2col block of one chunk stays
+# in L2 (512 KiB per core here) for the GEMM that reads it, and no batch-sized column matrix is
+# kept (the weight gradient redoes im2col on its chunk, which is cheaper than reading it back
+# from memory). Measured on LeNet's conv2 at batch 64: forward 6.7 ms -> 2.6 ms.
+_CHUNK_BYTES = 256 * 1024
 
 
-def _grad_rows(g: np.ndarray, groups: int, width: int) -> np.ndarray:
-    """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*width): channels
-    first, the batch inside each row, zero in the garbage columns of a wide grid."""
-    n, c_out, oh, ow = g.shape
-    if width == ow:
-        rows = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
-    else:
-        rows = np.zeros((c_out, n, oh, width), dtype=g.dtype)
-        rows[..., :ow] = g.transpose(1, 0, 2, 3)
-    return rows.reshape(groups, c_out // groups, -1)
+def _chunks(n: int, rows: int, length: int, itemsize: int):
+    """Slices of the batch whose (rows, images, length) block fits in ``_CHUNK_BYTES``."""
+    step = max(1, min(n, _CHUNK_BYTES // (rows * length * itemsize)))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def _conv2d_forward(x, w, *, stride, padding, dilation, groups):
+def _wide_forward(x, w, bias, geometry, padding, groups):
+    kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
+    n, c_out = x.shape[0], w.shape[0]
+    xpad = _pad_wide(x, padding)
+    wp = xpad.shape[3]
+    w2 = w.reshape(groups, c_out // groups, -1)
+    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
+    for part in _chunks(n, w[0].size * groups, oh * wp, x.itemsize):
+        cols = kconv.im2col_wide(xpad[part], kh, kw, dh, dw, oh)  # (C*kh*kw, m, oh*Wp)
+        m = cols.shape[1]
+        res = np.matmul(w2, cols.reshape(groups, -1, m * oh * wp))  # one GEMM per group
+        kconv.crop_wide(res.reshape(c_out, m, oh, wp), bias, out[part])
+    return out
+
+
+def _wide_weight_grad(x, g, weight_shape, geometry, padding, groups):
+    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
+    c_out = weight_shape[0]
+    xpad = _pad_wide(x, padding)
+    wp = xpad.shape[3]
+    dw_ = np.zeros((groups, c_out // groups, int(np.prod(weight_shape[1:]))), dtype=x.dtype)
+    for part in _chunks(x.shape[0], x.shape[1] * kh * kw, oh * wp, x.itemsize):
+        cols = kconv.im2col_wide(xpad[part], kh, kw, dh, dw, oh)
+        m = cols.shape[1]
+        rows = kconv.widen(g[part], wp).reshape(groups, -1, m * oh * wp)
+        # BLAS reads the transposed columns in place
+        dw_ += np.matmul(rows, cols.reshape(groups, -1, m * oh * wp).transpose(0, 2, 1))
+    return dw_.reshape(weight_shape)
+
+
+def _wide_input_grad(g, w, input_shape, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, dh, dw, oh, _ = geometry
+    n, c_in, h, wd = input_shape
+    c_out = w.shape[0]
+    wp = wd + padding[2] + padding[3]
+    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
+    dx = np.empty(input_shape, dtype=g.dtype)
+    for part in _chunks(n, w[0].size * groups, oh * wp, g.itemsize):
+        rows = kconv.widen(g[part], wp)
+        m = rows.shape[1]
+        cols = np.matmul(w2, rows.reshape(groups, -1, m * oh * wp)).reshape(-1, m, oh * wp)
+        kconv.col2im_wide(cols, dx[part], kh, kw, dh, dw, oh, wp, pt, pl)
+    return dx
+
+
+def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
+    """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*ow)."""
+    c_out = g.shape[1]
+    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
+
+
+def _conv2d_forward(x, w, *bias, stride, padding, dilation, groups):
     geometry = _geometry(x.shape, w.shape, stride, padding, dilation)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
+    if stride == (1, 1):
+        return _wide_forward(x, w, b, geometry, padding, groups)
     oh, ow = geometry[-2:]
     n, c_out = x.shape[0], w.shape[0]
-    cols, width = _columns(x, geometry, padding)
-    w2 = np.ascontiguousarray(w).reshape(groups, c_out // groups, -1)
-    out = np.matmul(w2, cols.reshape(groups, -1, n * oh * width))  # one GEMM per group
-    out = out.reshape(c_out, n, oh, width)[..., :ow].transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(out), (cols, width)  # the weight gradient reuses the columns
+    cols = kconv.im2col(x, *geometry)
+    w2 = w.reshape(groups, c_out // groups, -1)
+    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
+    res = np.matmul(w2, cols.reshape(groups, -1, n * oh * ow))  # one GEMM per group
+    return kconv.crop_wide(res.reshape(c_out, n, oh, ow), b, out)
 
 
 def _conv2d_input_grad_forward(g, w, *, input_shape, stride, padding, dilation, groups):
     geometry = _geometry(input_shape, w.shape, stride, padding, dilation)
+    g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
+    if stride == (1, 1):
+        return _wide_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
     n, c_in, h, wd = input_shape
     c_out = w.shape[0]
-    kh, kw, sh, sw, pt, pl, dh, dw, oh, ow = geometry
-    w2 = np.ascontiguousarray(w).reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    if sh == sw == 1:
-        hp, wp = h + padding[0] + padding[1], wd + padding[2] + padding[3]
-        cols = np.matmul(w2, _grad_rows(g, groups, wp)).reshape(-1, n, oh * wp)
-        xpad = kconv.col2im_wide(cols, c_in, hp, wp, kh, kw, dh, dw, oh)
-        return np.ascontiguousarray(xpad[:, :, pt : pt + h, pl : pl + wd])
-    cols = np.matmul(w2, _grad_rows(g, groups, ow)).reshape(-1, n, oh * ow)
+    oh, ow = geometry[-2:]
+    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
+    cols = np.matmul(w2, _grad_rows(g, groups)).reshape(-1, n, oh * ow)
     return kconv.col2im(cols, c_in, h, wd, *geometry)
 
 
-def _conv2d_weight_grad_forward(
-    x, g, *, weight_shape, stride, padding, dilation, groups, columns=None
-):
-    """``columns``: the forward's ``(cols, width)`` for this x, to skip recomputing them."""
+def _conv2d_weight_grad_forward(x, g, *, weight_shape, stride, padding, dilation, groups):
     geometry = _geometry(x.shape, weight_shape, stride, padding, dilation)
-    cols, width = columns if columns is not None else _columns(x, geometry, padding)
+    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
+    if stride == (1, 1):
+        return _wide_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
+    cols = kconv.im2col(x, *geometry)
     cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
     # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
-    return np.matmul(_grad_rows(g, groups, width), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    return np.matmul(_grad_rows(g, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
 
 
-# -- VJPs: each one is another of the three ops ----------------------------------------------
-def _conv2d_vjp_input(grad, out, x, w, columns, **params):
+# -- VJPs: each one is another of the three ops (the bias's is a sum) -------------------------
+def _conv2d_vjp_input(grad, out, x, w, *bias, **params):
     """d <conv2d(x, w), g>/dx = conv_transpose2d(g, w)"""
     from ..tensor import apply
 
     return apply(CONV2D_INPUT_GRAD, grad, w, input_shape=x.shape, **params)
 
 
-def _conv2d_vjp_weight(grad, out, x, w, columns, **params):
+def _conv2d_vjp_weight(grad, out, x, w, *bias, **params):
     """d <conv2d(x, w), g>/dw = correlate(x, g)"""
     from ..tensor import apply
 
-    return apply(CONV2D_WEIGHT_GRAD, x, grad, weight_shape=w.shape, columns=columns, **params)
+    return apply(CONV2D_WEIGHT_GRAD, x, grad, weight_shape=w.shape, **params)
+
+
+def _conv2d_vjp_bias(grad, out, x, w, b, **params):
+    """d <conv2d(x, w) + b, g>/db = sum of g over the batch and spatial dims"""
+    return grad.sum((0, 2, 3))
 
 
 def _input_grad_vjp_g(grad, out, g, w, *, input_shape, **params):
@@ -131,21 +178,22 @@ def _input_grad_vjp_w(grad, out, g, w, *, input_shape, **params):
     return apply(CONV2D_WEIGHT_GRAD, grad, g, weight_shape=w.shape, **params)
 
 
-def _weight_grad_vjp_x(grad, out, x, g, *, weight_shape, columns=None, **params):
+def _weight_grad_vjp_x(grad, out, x, g, *, weight_shape, **params):
     """d <correlate(x, g), u>/dx = conv_transpose2d(g, u)"""
     from ..tensor import apply
 
     return apply(CONV2D_INPUT_GRAD, g, grad, input_shape=x.shape, **params)
 
 
-def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, columns=None, **params):
+def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, **params):
     """d <correlate(x, g), u>/dg = conv2d(x, u)"""
     from ..tensor import apply
 
     return apply(CONV2D, x, grad, **params)
 
 
-CONV2D = defop("conv2d", _conv2d_forward, (_conv2d_vjp_input, _conv2d_vjp_weight), residual=True)
+# conv2d(x, w[, b]): the bias (C_out,) is optional and added in the same pass as the crop
+CONV2D = defop("conv2d", _conv2d_forward, (_conv2d_vjp_input, _conv2d_vjp_weight, _conv2d_vjp_bias))
 CONV2D_INPUT_GRAD = defop(
     "conv2d_input_grad", _conv2d_input_grad_forward, (_input_grad_vjp_g, _input_grad_vjp_w)
 )
