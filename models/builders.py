@@ -14,9 +14,9 @@ MODEL_OPTIONS = {
 }
 
 
-def build_model(config: TrainConfig):
-    """The registered model, with the model options (classic, skip, batchnorm) passed only when
-    they differ from their defaults; a model that does not take one is a ConfigError."""
+def model_options(config: TrainConfig) -> dict:
+    """The model options (classic, skip, batchnorm) that differ from their defaults, to pass to
+    the model's constructor; a ConfigError when the model does not take one."""
     from .registry import _MODELS, _load_builtin_models
 
     _load_builtin_models()
@@ -29,7 +29,12 @@ def build_model(config: TrainConfig):
         if factory is None or name not in inspect.signature(factory).parameters:
             raise ConfigError(f"{flag}: model {config.model!r} has no {what}")
         options[name] = value
-    return create_model(config.model, **options)
+    return options
+
+
+def build_model(config: TrainConfig):
+    """The registered model, built with ``model_options(config)``."""
+    return create_model(config.model, **model_options(config))
 
 
 def model_variant(config: TrainConfig) -> str:

@@ -85,6 +85,9 @@ class TrainConfig:
             raise ConfigError(f"--weight-decay must be >= 0, got {self.weight_decay}")
         if not 0 <= self.seed < 2**63:
             raise ConfigError(f"--seed must be in [0, 2**63), got {self.seed}")
+        from .builders import model_options
+
+        model_options(self)  # --classic, --no-skip, --no-batchnorm: only for models that have them
         return self
 
     def to_json(self) -> str:

@@ -102,3 +102,14 @@ def test_recipe_defaults_come_from_the_registration_and_command_line_wins():
     assert (changed.epochs, changed.augment, changed.label_smoothing) == (1, False, 0.0)
     with pytest.raises(ConfigError, match="--label-smoothing must be in"):
         TrainConfig(label_smoothing=1.0).validate()
+
+
+def test_cli_refuses_a_switch_the_model_lacks_before_making_a_run_folder(tmp_path, monkeypatch,
+                                                                        capsys):  # fmt: skip
+    from models.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--no-batchnorm", "--dataset", "synthetic"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: --no-batchnorm: model 'lenet5' has no BatchNorm to switch off"
+    assert not (tmp_path / "runs").exists()
