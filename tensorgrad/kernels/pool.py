@@ -90,6 +90,38 @@ def max_pool_forward(x, index, kh, kw, sh, sw, ph, pw, dh, dw, relu):
 
 
 @njit(**EXACT_JIT)
+def max_pool_forward_2x2(x, index, relu):
+    """``max_pool_forward`` for 2x2 windows, stride 2, no padding or dilation (LeNet's pools):
+    the four reads unrolled, the same tie, NaN and ReLU rules (pool1 at batch 64: 0.59 ->
+    0.37 ms; an unrolled scatter was slower than zeroing and scattering, so there is none)."""
+    n_, c_, h_, w_ = x.shape
+    oh, ow = index.shape[2], index.shape[3]
+    out = np.empty((n_, c_, oh, ow), dtype=x.dtype)
+    for n in range(n_):
+        for c in range(c_):
+            plane = x[n, c]
+            for y in range(oh):
+                top, bottom = plane[2 * y], plane[2 * y + 1]
+                for xx in range(ow):
+                    a, b = top[2 * xx], top[2 * xx + 1]
+                    cc, d = bottom[2 * xx], bottom[2 * xx + 1]
+                    best, where = a, 0
+                    if b > best:
+                        best, where = b, 1
+                    if cc > best:
+                        best, where = cc, 2
+                    if d > best:
+                        best, where = d, 3
+                    if (a - a) + (b - b) + (cc - cc) + (d - d) != 0:  # NaN or inf: exact rescan
+                        best, where = _edge_window_max(plane, 2 * y, 2 * xx, 2, 2, 1, 1)
+                    if relu and best < 0:
+                        best = 0
+                    out[n, c, y, xx] = best
+                    index[n, c, y, xx] = where
+    return out
+
+
+@njit(**EXACT_JIT)
 def max_pool_scatter(grad, index, h_, w_, kw, sh, sw, ph, pw, dh, dw):
     """Max pooling's backward: add each output gradient to its window's maximum (N, C, H, W)."""
     n_, c_, oh, ow = grad.shape

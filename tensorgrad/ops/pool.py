@@ -23,9 +23,23 @@ def _index_dtype(kernel_size) -> np.dtype:
     return np.dtype(np.int8) if kernel_size[0] * kernel_size[1] <= 127 else np.dtype(np.int32)
 
 
+def _is_2x2(kernel_size, stride, padding, dilation, input_shape, out_size) -> bool:
+    """LeNet's pools: 2x2 windows side by side, all inside the input (no ceil-mode window
+    hanging over the edge); their forward has an unrolled kernel."""
+    return (
+        kernel_size == stride == (2, 2)
+        and padding == (0, 0)
+        and dilation == (1, 1)
+        and 2 * out_size[0] <= input_shape[2]
+        and 2 * out_size[1] <= input_shape[3]
+    )
+
+
 def _max_pool2d_forward(x, *, kernel_size, stride, padding, dilation, out_size, relu):
     n, c = x.shape[:2]
     index = np.empty((n, c, *out_size), dtype=_index_dtype(kernel_size))
+    if _is_2x2(kernel_size, stride, padding, dilation, x.shape, out_size):
+        return kpool.max_pool_forward_2x2(np.ascontiguousarray(x), index, relu), index
     out = kpool.max_pool_forward(
         np.ascontiguousarray(x), index, *kernel_size, *stride, *padding, *dilation, relu
     )
