@@ -607,10 +607,17 @@ ROWS: list[Row] = [
     ),
     Row(
         "linear",
-        ("matmul", "permute", "add"),
+        ("linear", "matmul", "permute", "reshape", "sum"),
         tg.nn.functional.linear,
         lambda x, w, b: x @ w.T + b,
         nn_ref.linear_args(),
+    ),
+    Row(
+        "linear_no_bias",
+        ("linear", "matmul", "permute", "reshape"),
+        tg.nn.functional.linear,
+        lambda x, w: x @ w.T,
+        nn_ref.linear_args().map(lambda a: (a[0][:2], a[1])),
     ),
     Row(
         "mse_loss",

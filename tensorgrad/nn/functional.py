@@ -8,10 +8,10 @@ import numpy as np
 
 from .. import creation
 from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
-from ..tensor import Tensor, apply_with_residual
+from ..tensor import Tensor, apply, apply_with_residual
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
 from .losses_functional import cross_entropy, mse_loss, nll_loss
-from .primitives import BATCH_NORM
+from .primitives import BATCH_NORM, LINEAR
 
 __all__ = [
     "avg_pool2d",
@@ -39,8 +39,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
             "(input's last dim must equal weight's in_features, weight.shape[1])"
         )
-    out = input @ weight.mT
-    return out if bias is None else out + bias
+    if bias is None:
+        return apply(LINEAR, input, weight)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape} "
+            f"(expected ({weight.shape[0]},))"
+        )
+    return apply(LINEAR, input, weight, bias)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
