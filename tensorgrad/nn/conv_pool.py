@@ -8,6 +8,7 @@ float64; the output keeps the input's dtype.
 
 import numpy as np
 
+from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as conv_ops
 from ..ops import pool as pool_ops
 from ..tensor import Tensor, apply, apply_with_residual
@@ -124,6 +125,7 @@ def conv2d(
         padding=pads,
         dilation=dilation,
         groups=int(groups),
+        keep_columns=is_grad_enabled() and weight.requires_grad,
     )
     return out.squeeze(0) if unbatched else out
 
