@@ -1,4 +1,4 @@
-"""Hypothesis profiles: ``ci`` (default, quick) and ``thorough`` (TENSORGRAD_HYPOTHESIS=thorough)."""
+"""Hypothesis profiles: `ci` (default, quick) and `thorough` (TENSORGRAD_HYPOTHESIS=thorough)."""
 
 import os
 
