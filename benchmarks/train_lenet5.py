@@ -82,35 +82,39 @@ def _timed_steps(step, batches, steps: int, repeats: int) -> float:
     return float(np.median(results))
 
 
-def run_tensorgrad(batch: int, steps: int, repeats: int, epochs: int, path: str) -> dict:
-    import tensorgrad as tg
-    from models.lenet5 import LeNet5
-
-    tg.manual_seed(0)
-    model = LeNet5()
-    optimizer = tg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+def _measure(lib, model, batch: int, steps: int, repeats: int, epochs: int, path: str) -> dict:
+    """Train and infer with ``lib`` (tensorgrad or torch): the same code runs on both."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images, labels = _data(batch * 8)
-    batches = [(tg.from_numpy(images[i : i + batch]), tg.from_numpy(labels[i : i + batch]))
+    batches = [(lib.from_numpy(images[i : i + batch]), lib.from_numpy(labels[i : i + batch]))
                for i in range(0, len(images), batch)]  # fmt: skip
 
     def step(x, y):
         optimizer.zero_grad()
-        loss = tg.nn.functional.cross_entropy(model(x), y)
+        loss = lib.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
 
     seconds = _timed_steps(step, batches, steps, repeats)
-    test = tg.from_numpy(_data(TEST_IMAGES, 1)[0])
+    test = lib.from_numpy(_data(TEST_IMAGES, 1)[0])
 
     def infer():
-        with tg.no_grad():
+        with lib.no_grad():
             for i in range(0, TEST_IMAGES, 1000):
                 model(test[i : i + 1000])
 
     infer()
     inference = min(_once(infer) for _ in range(repeats))
-    epoch = _real_epochs(step, tg.from_numpy, batch, epochs, path)
+    epoch = _real_epochs(step, lib.from_numpy, batch, epochs, path)
     return {"step_seconds": seconds, "inference_seconds": inference, "real_epoch_seconds": epoch}
+
+
+def run_tensorgrad(batch: int, steps: int, repeats: int, epochs: int, path: str) -> dict:
+    import tensorgrad as tg
+    from models.lenet5 import LeNet5
+
+    tg.manual_seed(0)
+    return _measure(tg, LeNet5(), batch, steps, repeats, epochs, path)
 
 
 def run_torch(batch: int, steps: int, repeats: int, threads: int, epochs: int, path: str) -> dict:
@@ -124,29 +128,7 @@ def run_torch(batch: int, steps: int, repeats: int, threads: int, epochs: int, p
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )  # fmt: skip
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    images, labels = _data(batch * 8)
-    batches = [(torch.from_numpy(images[i : i + batch]), torch.from_numpy(labels[i : i + batch]))
-               for i in range(0, len(images), batch)]  # fmt: skip
-
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-
-    seconds = _timed_steps(step, batches, steps, repeats)
-    test = torch.from_numpy(_data(TEST_IMAGES, 1)[0])
-
-    def infer():
-        with torch.no_grad():
-            for i in range(0, TEST_IMAGES, 1000):
-                model(test[i : i + 1000])
-
-    infer()
-    inference = min(_once(infer) for _ in range(repeats))
-    epoch = _real_epochs(step, torch.from_numpy, batch, epochs, path)
-    return {"step_seconds": seconds, "inference_seconds": inference, "real_epoch_seconds": epoch}
+    return _measure(torch, model, batch, steps, repeats, epochs, path)
 
 
 def _once(fn) -> float:
