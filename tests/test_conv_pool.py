@@ -19,7 +19,8 @@ def _tol(dtype):
 def conv_cases(draw):
     groups = draw(st.integers(1, 3))
     cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    # up to 7 wide: the direct kernels unroll rows of 5 and 3 taps and do the rest one by one
+    kh, kw = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding = draw(st.one_of(
         st.sampled_from(["valid", "same"]), st.integers(0, 2),
@@ -188,3 +189,26 @@ def test_second_derivatives_through_a_small_lenet(rng):
     ]
     assert gradcheck(net, inputs)
     assert gradgradcheck(net, inputs)
+
+
+def test_batches_split_across_kernel_threads_match_loops(rng, monkeypatch):
+    # LeNet-sized work is split into one slice of the batch per kernel thread; force two slices
+    # even on a one-core machine, with an odd batch so the slices differ in size
+    from tensorgrad.ops import batch_threads
+
+    monkeypatch.setattr(batch_threads, "NUM_THREADS", 2)
+    monkeypatch.setattr(batch_threads, "MIN_WORK", 0)
+    x = rng.standard_normal((7, 4, 9, 9))
+    w = rng.standard_normal((6, 2, 5, 3))
+    xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+    out = conv2d(xt, wt, padding=(2, 1), dilation=(1, 2), groups=2)
+    pads, dilation = (2, 2, 1, 1), (1, 2)
+    np.testing.assert_allclose(
+        out.data, ref.conv2d(x, w, (1, 1), pads, dilation, 2), rtol=1e-10, atol=1e-10
+    )
+    g = rng.standard_normal(out.shape)
+    out.backward(tg.tensor(g))
+    dx, dw = ref.conv2d_grads(x, w, g, (1, 1), pads, dilation, 2)
+    np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(wt.grad.data, dw, rtol=1e-10, atol=1e-10)
+    assert batch_threads.batch_slices(7, 1) == [slice(0, 3), slice(3, 7)]

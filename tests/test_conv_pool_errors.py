@@ -150,17 +150,23 @@ def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
     np.testing.assert_array_equal(out, expected)
 
 
+def _conv_sums():
+    """A strided conv (Numba parallel im2col) and a batch big enough for the kernel threads."""
+    small = conv2d(tg.ones(2, 3, 8, 8), tg.ones(4, 3, 3, 3), stride=2)
+    big = conv2d(tg.ones(64, 6, 14, 14), tg.ones(16, 6, 5, 5))
+    return float(small.sum().item()), float(big.sum().item())
+
+
 def _child_conv(queue):
-    x = tg.ones(2, 3, 8, 8)
-    queue.put(float(conv2d(x, tg.ones(4, 3, 3, 3)).sum().item()))
+    queue.put(_conv_sums())
 
 
 def test_kernels_still_run_in_a_forked_child():
-    # omp (GNU OpenMP) would hang here: the parent ran a parallel region before forking
+    # omp (GNU OpenMP) would hang here: the parent ran a parallel region before forking; and
+    # the parent's kernel thread pool does not exist in the child, which must make its own
     import multiprocessing
 
-    x = tg.ones(2, 3, 8, 8)
-    expected = float(conv2d(x, tg.ones(4, 3, 3, 3)).sum().item())
+    expected = _conv_sums()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_child_conv, args=(queue,))
@@ -168,7 +174,7 @@ def test_kernels_still_run_in_a_forked_child():
     child.join(timeout=60)
     if child.is_alive():
         child.kill()
-        raise AssertionError("a forked child deadlocked in a parallel kernel")
+        raise AssertionError("a forked child deadlocked in a parallel kernel or the thread pool")
     assert child.exitcode == 0
     assert queue.get(timeout=5) == expected
 

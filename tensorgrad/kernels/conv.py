@@ -1,4 +1,5 @@
-"""Convolution kernels: im2col / col2im on contiguous (N, C, H, W) arrays.
+"""Convolution kernels for strided convolutions: im2col / col2im on contiguous (N, C, H, W)
+arrays (stride 1 has its own direct kernels, ``tensorgrad.kernels.direct_conv``).
 
 ``cols[(c*kh + i)*kw + j, n, y*ow + x] = x[n, c, y*sh + i*dh - pt, x*sw + j*dw - pl]`` (0 in the
 padding). The batch sits inside each row, so one BLAS GEMM per group covers the whole batch
@@ -76,58 +77,10 @@ def col2im(cols, c_, h_, w_, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow):
     return x
 
 
-# -- stride 1: "wide" columns on the zero-padded image -------------------------------------
-# With stride 1 every tap (i, j) of a kernel reads the padded plane, flattened, at a constant
-# offset: output q = y*Wp + x reads input q + i*dh*Wp + j*dw. Taking q over the whole width Wp
-# (the x >= ow columns are garbage, cropped or zeroed) turns each (channel, tap) row of the
-# column matrix into ONE contiguous copy instead of oh short ones.
-# These kernels are serial: the op layer calls them on a few images at a time so that the
-# columns stay in L2 for the GEMM that reads them, and a parallel region cost more than that
-# work (measured: im2col of conv1 at batch 64, 0.6 ms serial vs 1.3 ms parallel on 1 thread).
-@njit(**JIT)
-def im2col_wide(xpad, kh, kw, dh, dw, oh):
-    """Columns (C*kh*kw, N, oh*Wp) of a padded image (N, C, Hp + 1, Wp) (one spare zero row)."""
-    n_, c_, _, wp = xpad.shape
-    flat = xpad.reshape(n_, c_, -1)
-    length = oh * wp
-    cols = np.empty((c_ * kh * kw, n_, length), dtype=xpad.dtype)
-    for n in range(n_):
-        for c in range(c_):
-            src = flat[n, c]
-            for i in range(kh):
-                for j in range(kw):
-                    off = i * dh * wp + j * dw
-                    cols[(c * kh + i) * kw + j, n] = src[off : off + length]
-    return cols
-
-
-@njit(**JIT)
-def col2im_wide(cols, out, kh, kw, dh, dw, oh, wp, pt, pl):
-    """The adjoint of ``im2col_wide``, cropped: sum columns (C*kh*kw, N, oh*Wp) into the padded
-    plane of each (sample, channel) and write its interior to ``out`` (N, C, H, W)."""
-    n_, c_, h_, w_ = out.shape
-    hp = (cols.shape[2] // wp) + (kh - 1) * dh  # oh + dilated kernel height - 1
-    plane = np.empty((hp + 1) * wp, dtype=cols.dtype)
-    length = oh * wp
-    for n in range(n_):
-        for c in range(c_):
-            plane[:] = 0
-            for i in range(kh):
-                for j in range(kw):
-                    off = i * dh * wp + j * dw
-                    src = cols[(c * kh + i) * kw + j, n]
-                    for q in range(length):
-                        plane[q + off] += src[q]
-            for y in range(h_):
-                base = (y + pt) * wp + pl
-                out[n, c, y] = plane[base : base + w_]
-    return out
-
-
 @njit(**JIT)
 def crop_wide(res, bias, out):
-    """``out[n, c, y, x] = res[c, n, y, x] + bias[c]`` for x < ow: a wide GEMM result
-    (C, N, oh, Wp) cropped into (N, C, oh, ow), the bias added on the way."""
+    """``out[n, c, y, x] = res[c, n, y, x] + bias[c]`` for x < ow: a GEMM result (C, N, oh, W)
+    (W >= ow) transposed into (N, C, oh, ow), the bias added on the way."""
     c_, n_, oh, _ = res.shape
     ow = out.shape[3]
     for n in range(n_):
@@ -137,16 +90,3 @@ def crop_wide(res, bias, out):
                 for x in range(ow):
                     out[n, c, y, x] = res[c, n, y, x] + b
     return out
-
-
-@njit(**JIT)
-def widen(g, wp):
-    """An output gradient (N, C, oh, ow) as wide GEMM rows (C, N, oh, Wp), zero for x >= ow."""
-    n_, c_, oh, ow = g.shape
-    rows = np.zeros((c_, n_, oh, wp), dtype=g.dtype)
-    for n in range(n_):
-        for c in range(c_):
-            for y in range(oh):
-                for x in range(ow):
-                    rows[c, n, y, x] = g[n, c, y, x]
-    return rows

@@ -125,7 +125,7 @@ def conv2d(
         padding=pads,
         dilation=dilation,
         groups=int(groups),
-        keep_columns=is_grad_enabled() and weight.requires_grad,
+        keep_padded=is_grad_enabled() and weight.requires_grad,
     )
     return out.squeeze(0) if unbatched else out
 

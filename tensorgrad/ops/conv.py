@@ -5,9 +5,11 @@ its weight gradient ``conv2d_weight_grad(x, g)`` (a correlation of input and out
 satisfy ``<conv2d(x, w), g> = <x, input_grad(g, w)> = <w, weight_grad(x, g)>``; every VJP of one
 of them is another of them, so derivatives of any order stay inside these three ops.
 
-The arithmetic is im2col (a Numba kernel) followed by one BLAS GEMM per group; with stride 1
-that runs on chunks of a few images (see ``_chunks``), otherwise over the whole batch.
-``conv2d`` takes the bias as an optional third input and adds it while cropping its output.
+With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
+"wide" planes (``tensorgrad.kernels.direct_conv``), the batch split across the kernel threads.
+Strided convolutions use im2col (a Numba kernel) and one BLAS GEMM per group over the whole
+batch. ``conv2d`` takes the bias as an optional third input and adds it while cropping its
+output.
 Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``stride=(sh, sw)``,
 ``padding=(top, bottom, left, right)``, ``dilation=(dh, dw)``, ``groups``; no validation here.
 """
@@ -15,6 +17,8 @@ Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``stride=(sh, sw)``
 import numpy as np
 
 from ..kernels import conv as kconv
+from ..kernels import direct_conv as kdirect
+from .batch_threads import batch_slices, run_slices
 from .registry import defop
 
 
@@ -32,7 +36,7 @@ def _geometry(x_shape, w_shape, stride, padding, dilation):
     return (kh, kw, sh, sw, pt, pl, dh, dw, oh, ow)
 
 
-def _pad_wide(x: np.ndarray, padding) -> np.ndarray:
+def _pad_planes(x: np.ndarray, padding) -> np.ndarray:
     """x zero-padded to (N, C, Hp + 1, Wp): one spare row keeps wide reads inside the plane."""
     pt, pb, pl, pr = padding
     n, c, h, w = x.shape
@@ -41,71 +45,98 @@ def _pad_wide(x: np.ndarray, padding) -> np.ndarray:
     return xpad
 
 
-# Stride 1 (the common case) runs a few images at a time, so that no batch-sized column matrix
-# is made in one piece (measured on the 2-core box: inference of 10,000 images 2.2 s -> 0.7-1.0
-# s). In training (``keep_columns``) the chunks are kept for the weight gradient: measured
-# forward + weight gradient at batch 64, 4.6 -> 3.6 ms per conv against redoing im2col. Chunks
-# of 256 KiB to 2 MiB of columns were alike within the noise; bigger means fewer iterations.
-_CHUNK_BYTES = 1024 * 1024
+def _per_group(array: np.ndarray, groups: int, g: int) -> np.ndarray:
+    """Group ``g``'s channels (axis 1) as a contiguous array (the kernels need one)."""
+    if groups == 1:
+        return array
+    size = array.shape[1] // groups
+    return np.ascontiguousarray(array[:, g * size : (g + 1) * size])
 
 
-def _chunks(n: int, rows: int, length: int, itemsize: int):
-    """Slices of the batch whose (rows, images, length) block fits in ``_CHUNK_BYTES``."""
-    step = max(1, min(n, _CHUNK_BYTES // (rows * length * itemsize)))
-    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv), the batch split
+# across the kernel threads
+def _conv_wide(planes, w, groups, dh, dw, oh, wp):
+    """The wide forward (N, C_out, oh*wp) of flattened padded planes (N, C, P) of width wp."""
+    n = planes.shape[0]
+    c_out, og = w.shape[0], w.shape[0] // groups
+    wide = np.empty((n, c_out, oh * wp), dtype=planes.dtype)
+    slices = batch_slices(n, wide.size * w[0].size)
+    for g in range(groups):
+        part_planes, part_w = _per_group(planes, groups, g), w[g * og : (g + 1) * og]
+        part_out = wide if groups == 1 else np.empty((n, og, oh * wp), dtype=planes.dtype)
+
+        def run(s, part_planes=part_planes, part_w=part_w, part_out=part_out):
+            kdirect.conv_wide(part_planes[s], part_w, wp, dh, dw, part_out[s])
+
+        run_slices(run, slices)
+        if groups > 1:
+            wide[:, g * og : (g + 1) * og] = part_out
+    return wide
 
 
-def _wide_forward(x, w, bias, geometry, padding, groups, keep_columns):
+def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
+    _, _, _, _, _, _, dh, dw, oh, ow = geometry
+    xpad = _pad_planes(x, padding)
+    n, c_in, _, wp = xpad.shape
+    wide = _conv_wide(xpad.reshape(n, c_in, -1), w, groups, dh, dw, oh, wp)
+    c_out = w.shape[0]
+    out = kdirect.crop_bias(wide, bias, np.empty((n, c_out, oh, ow), dtype=x.dtype))
+    return out, (xpad if keep_padded else None)
+
+
+def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
+    """``xpad``: the forward's padded planes of this x, or None."""
     kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
-    n, c_out = x.shape[0], w.shape[0]
-    xpad = _pad_wide(x, padding)
-    wp = xpad.shape[3]
-    w2 = w.reshape(groups, c_out // groups, -1)
-    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
-    kept = [] if keep_columns else None
-    for part in _chunks(n, w[0].size * groups, oh * wp, x.itemsize):
-        cols = kconv.im2col_wide(xpad[part], kh, kw, dh, dw, oh)  # (C*kh*kw, m, oh*Wp)
-        m = cols.shape[1]
-        res = np.matmul(w2, cols.reshape(groups, -1, m * oh * wp))  # one GEMM per group
-        kconv.crop_wide(res.reshape(c_out, m, oh, wp), bias, out[part])
-        if kept is not None:
-            kept.append(cols)
-    return out, kept
+    if xpad is None:
+        xpad = _pad_planes(x, padding)
+    n, c_in, hp1, wp = xpad.shape
+    c_out, cg = weight_shape[0], weight_shape[1]
+    og = c_out // groups
+    taps = cg * kh * kw
+    # each tap's offset into one image's planes, padded to a multiple of 4 with offset-0 taps
+    offsets = np.zeros(-(-taps // 4) * 4, dtype=np.int64)
+    offsets[:taps] = (
+        np.arange(cg)[:, None, None] * (hp1 * wp)
+        + np.arange(kh)[None, :, None] * (dh * wp)
+        + np.arange(kw)[None, None, :] * dw
+    ).reshape(-1)
+    planes = xpad.reshape(n, c_in, -1)
+    dw_ = np.empty((c_out, taps), dtype=x.dtype)
+    slices = batch_slices(n, g.size * taps)
+    for k in range(groups):
+        part_planes = _per_group(planes, groups, k)
+        # the gradient as wide rows, zero past ow, channels padded to an even count
+        part_g = np.ascontiguousarray(g[:, k * og : (k + 1) * og])
+        rows = kdirect.widen(part_g, wp, og + og % 2, 0, oh * wp)
 
+        def run(s, part_planes=part_planes, rows=rows):
+            out = np.empty((rows.shape[1], offsets.size), dtype=x.dtype)
+            return kdirect.weight_grad_taps(part_planes[s], rows[s], offsets, out)
 
-def _wide_weight_grad(x, g, weight_shape, geometry, padding, groups, columns):
-    """``columns``: the forward's chunks of columns for this x (same chunking), or None."""
-    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
-    c_out = weight_shape[0]
-    xpad = _pad_wide(x, padding) if columns is None else None
-    wp = x.shape[3] + padding[2] + padding[3]
-    dw_ = np.zeros((groups, c_out // groups, int(np.prod(weight_shape[1:]))), dtype=x.dtype)
-    parts = _chunks(x.shape[0], x.shape[1] * kh * kw, oh * wp, x.itemsize)
-    for k, part in enumerate(parts):
-        if columns is None:
-            cols = kconv.im2col_wide(xpad[part], kh, kw, dh, dw, oh)
-        else:
-            cols = columns[k]
-        m = cols.shape[1]
-        rows = kconv.widen(g[part], wp).reshape(groups, -1, m * oh * wp)
-        # BLAS reads the transposed columns in place
-        dw_ += np.matmul(rows, cols.reshape(groups, -1, m * oh * wp).transpose(0, 2, 1))
+        dw_[k * og : (k + 1) * og] = sum(run_slices(run, slices))[:og, :taps]
     return dw_.reshape(weight_shape)
 
 
-def _wide_input_grad(g, w, input_shape, geometry, padding, groups):
-    kh, kw, _, _, pt, pl, dh, dw, oh, _ = geometry
+def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
+    """The gradient of the padded input: ``dxpad[p] = sum w[i, j] * grows[p - i*dh*Wp - j*dw]``
+    over the output gradient as wide rows (zero past ow, and before its start), which is
+    ``conv_wide`` with the kernel flipped on rows shifted by the kernel's extent. Crop its
+    inside."""
+    kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
     n, c_in, h, wd = input_shape
-    c_out = w.shape[0]
     wp = wd + padding[2] + padding[3]
-    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    dx = np.empty(input_shape, dtype=g.dtype)
-    for part in _chunks(n, w[0].size * groups, oh * wp, g.itemsize):
-        rows = kconv.widen(g[part], wp)
-        m = rows.shape[1]
-        cols = np.matmul(w2, rows.reshape(groups, -1, m * oh * wp)).reshape(-1, m, oh * wp)
-        kconv.col2im_wide(cols, dx[part], kh, kw, dh, dw, oh, wp, pt, pl)
-    return dx
+    hp = oh + (kh - 1) * dh  # = h + pt + pb
+    lead = (kh - 1) * dh * wp + (kw - 1) * dw
+    # the rows, placed after ``lead`` zeros, with room for every read of the last output
+    grows = kdirect.widen(np.ascontiguousarray(g), wp, g.shape[1], lead, hp * wp + 2 * lead)
+    # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), flipped in space
+    og = w.shape[0] // groups
+    flipped = np.concatenate(
+        [w[k * og : (k + 1) * og, :, ::-1, ::-1].transpose(1, 0, 2, 3) for k in range(groups)]
+    )
+    full = _conv_wide(grows, np.ascontiguousarray(flipped), groups, dh, dw, hp, wp)
+    full = full.reshape(n, c_in, hp, wp)
+    return np.ascontiguousarray(full[:, :, pt : pt + h, pl : pl + wd])
 
 
 def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
@@ -114,13 +145,14 @@ def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
     return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
 
 
-def _conv2d_forward(x, w, *bias, stride, padding, dilation, groups, keep_columns=False):
-    """``keep_columns``: return the stride-1 columns as the residual, for the weight gradient."""
+def _conv2d_forward(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
+    """``keep_padded``: return the stride-1 padded input as the residual, for the weight
+    gradient (training); else the residual is None."""
     geometry = _geometry(x.shape, w.shape, stride, padding, dilation)
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
     if stride == (1, 1):
-        return _wide_forward(x, w, b, geometry, padding, groups, keep_columns)
+        return _direct_forward(x, w, b, geometry, padding, groups, keep_padded)
     oh, ow = geometry[-2:]
     n, c_out = x.shape[0], w.shape[0]
     cols = kconv.im2col(x, *geometry)
@@ -134,7 +166,7 @@ def _conv2d_input_grad_forward(g, w, *, input_shape, stride, padding, dilation, 
     geometry = _geometry(input_shape, w.shape, stride, padding, dilation)
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     if stride == (1, 1):
-        return _wide_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
+        return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
     n, c_in, h, wd = input_shape
     c_out = w.shape[0]
     oh, ow = geometry[-2:]
@@ -144,13 +176,13 @@ def _conv2d_input_grad_forward(g, w, *, input_shape, stride, padding, dilation, 
 
 
 def _conv2d_weight_grad_forward(
-    x, g, *, weight_shape, stride, padding, dilation, groups, columns=None
+    x, g, *, weight_shape, stride, padding, dilation, groups, padded=None
 ):
-    """``columns``: the forward's kept columns of this x (see ``conv2d``), to skip im2col."""
+    """``padded``: the forward's padded copy of this x (see ``conv2d``), to skip padding."""
     geometry = _geometry(x.shape, weight_shape, stride, padding, dilation)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
-        return _wide_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, columns)
+        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, padded)
     cols = kconv.im2col(x, *geometry)
     cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
     # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
@@ -158,22 +190,22 @@ def _conv2d_weight_grad_forward(
 
 
 # -- VJPs: each one is another of the three ops (the bias's is a sum) -------------------------
-# conv2d's VJPs get ``(*bias, columns)`` after x and w: the optional bias, then the residual
-def _conv2d_vjp_input(grad, out, x, w, *rest, keep_columns=False, **params):
+# conv2d's VJPs get ``(*bias, padded)`` after x and w: the optional bias, then the residual
+def _conv2d_vjp_input(grad, out, x, w, *rest, keep_padded=False, **params):
     """d <conv2d(x, w), g>/dx = conv_transpose2d(g, w)"""
     from ..tensor import apply
 
     return apply(CONV2D_INPUT_GRAD, grad, w, input_shape=x.shape, **params)
 
 
-def _conv2d_vjp_weight(grad, out, x, w, *rest, keep_columns=False, **params):
+def _conv2d_vjp_weight(grad, out, x, w, *rest, keep_padded=False, **params):
     """d <conv2d(x, w), g>/dw = correlate(x, g)"""
     from ..tensor import apply
 
-    return apply(CONV2D_WEIGHT_GRAD, x, grad, weight_shape=w.shape, columns=rest[-1], **params)
+    return apply(CONV2D_WEIGHT_GRAD, x, grad, weight_shape=w.shape, padded=rest[-1], **params)
 
 
-def _conv2d_vjp_bias(grad, out, x, w, b, columns, **params):
+def _conv2d_vjp_bias(grad, out, x, w, b, padded, **params):
     """d <conv2d(x, w) + b, g>/db = sum of g over the batch and spatial dims"""
     return grad.sum((0, 2, 3))
 
@@ -192,14 +224,14 @@ def _input_grad_vjp_w(grad, out, g, w, *, input_shape, **params):
     return apply(CONV2D_WEIGHT_GRAD, grad, g, weight_shape=w.shape, **params)
 
 
-def _weight_grad_vjp_x(grad, out, x, g, *, weight_shape, columns=None, **params):
+def _weight_grad_vjp_x(grad, out, x, g, *, weight_shape, padded=None, **params):
     """d <correlate(x, g), u>/dx = conv_transpose2d(g, u)"""
     from ..tensor import apply
 
     return apply(CONV2D_INPUT_GRAD, g, grad, input_shape=x.shape, **params)
 
 
-def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, columns=None, **params):
+def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, padded=None, **params):
     """d <correlate(x, g), u>/dg = conv2d(x, u)"""
     from ..tensor import apply
 
@@ -207,7 +239,7 @@ def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, columns=None, **params)
 
 
 # conv2d(x, w[, b]): the bias (C_out,) is optional and added in the same pass as the crop;
-# residual: the stride-1 columns when keep_columns (training), else None
+# residual: the stride-1 padded input when keep_padded (training), else None
 CONV2D = defop(
     "conv2d",
     _conv2d_forward,
