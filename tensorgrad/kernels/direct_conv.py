@@ -95,27 +95,25 @@ def conv_wide(planes, w, wp, dh, dw, out):
 
 
 @njit(**JIT)
-def weight_grad_taps(planes, g, offsets, dwt):
-    """``dwt[o, t] = sum_n sum_q g[n, o, q] * planes[n].flat[offsets[t] + q]``.
+def weight_grad_taps(planes, g, tap_channel, tap_offset, dwt):
+    """``dwt[o, t] = sum_n sum_q g[n, o, q] * planes[n, tap_channel[t], tap_offset[t] + q]``.
 
     planes (N, C, P) as in ``conv_wide``; g (N, O, L): the output gradient widened to rows of
-    ``wp`` with zeros past ``ow``; offsets (T,): each tap's offset into an image's planes;
-    dwt (O, T). O must be even and T a multiple of 4 (the op layer pads with zero channels and
-    offset-0 taps, whose sums it drops).
+    ``wp`` with zeros past ow (``widen``); dwt (O, T). O must be even and T a multiple of 4
+    (the op layer pads with zero channels and extra taps, whose sums it drops).
     """
     n_ = planes.shape[0]
     o_, t_ = dwt.shape
     length = g.shape[2]
     dwt[:] = 0
     for n in range(n_):
-        image = planes[n].reshape(-1)
         for o in range(0, o_, 2):
             g0, g1 = g[n, o], g[n, o + 1]
             for t in range(0, t_, 4):
-                s0 = image[offsets[t] : offsets[t] + length]
-                s1 = image[offsets[t + 1] : offsets[t + 1] + length]
-                s2 = image[offsets[t + 2] : offsets[t + 2] + length]
-                s3 = image[offsets[t + 3] : offsets[t + 3] + length]
+                s0 = planes[n, tap_channel[t], tap_offset[t] : tap_offset[t] + length]
+                s1 = planes[n, tap_channel[t + 1], tap_offset[t + 1] : tap_offset[t + 1] + length]
+                s2 = planes[n, tap_channel[t + 2], tap_offset[t + 2] : tap_offset[t + 2] + length]
+                s3 = planes[n, tap_channel[t + 3], tap_offset[t + 3] : tap_offset[t + 3] + length]
                 # float32 zeros: the sums take the data's dtype (float64 data widens them)
                 a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.float32(0)
                 for q in range(length):
@@ -141,17 +139,33 @@ def weight_grad_taps(planes, g, offsets, dwt):
 
 
 @njit(**JIT)
-def crop_bias(wide, bias, out):
-    """``out[n, o, y, x] = wide[n, o, y*wp + x] + bias[o]`` for the x < ow of each wide row."""
-    n_, o_, oh, ow = out.shape
-    wp = wide.shape[2] // oh
+def pad_into(x, top, left, out):
+    """``out`` (N, C, Hp, Wp) = ``x`` (N, C, H, W) placed at (top, left), zeros around it."""
+    n_, c_, h_, w_ = x.shape
     for n in range(n_):
-        for o in range(o_):
-            b = bias[o]
-            for y in range(oh):
-                row = wide[n, o, y * wp : y * wp + ow]
-                for x in range(ow):
-                    out[n, o, y, x] = row[x] + b
+        for c in range(c_):
+            plane = out[n, c]
+            plane[:] = 0
+            for y in range(h_):
+                dst, src = plane[top + y, left : left + w_], x[n, c, y]
+                for i in range(w_):
+                    dst[i] = src[i]
+    return out
+
+
+@njit(**JIT)
+def crop(wide, wp, top, left, bias, out):
+    """``out[n, c, y, x] = wide[n, c, (y + top)*wp + left + x] + bias[c]``: the (H, W) window
+    at (top, left) of wide rows (N, C, rows*wp), the bias added on the way."""
+    n_, c_, h_, w_ = out.shape
+    for n in range(n_):
+        for c in range(c_):
+            b = bias[c]
+            for y in range(h_):
+                start = (y + top) * wp + left
+                src, dst = wide[n, c, start : start + w_], out[n, c, y]
+                for i in range(w_):
+                    dst[i] = src[i] + b
     return out
 
 

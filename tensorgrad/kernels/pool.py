@@ -90,13 +90,13 @@ def max_pool_forward(x, index, kh, kw, sh, sw, ph, pw, dh, dw, relu):
 
 
 @njit(**EXACT_JIT)
-def max_pool_forward_2x2(x, index, relu):
-    """``max_pool_forward`` for 2x2 windows, stride 2, no padding or dilation (LeNet's pools):
-    the four reads unrolled, the same tie, NaN and ReLU rules (pool1 at batch 64: 0.59 ->
-    0.37 ms; an unrolled scatter was slower than zeroing and scattering, so there is none)."""
+def max_pool_forward_2x2(x, index, relu, out):
+    """``max_pool_forward`` for 2x2 windows, stride 2, no padding or dilation (LeNet's pools),
+    into ``out``: the four reads unrolled, the same tie, NaN and ReLU rules (pool1 at batch 64:
+    0.59 -> 0.37 ms; an unrolled scatter was slower than zeroing and scattering, so there is
+    none)."""
     n_, c_, h_, w_ = x.shape
     oh, ow = index.shape[2], index.shape[3]
-    out = np.empty((n_, c_, oh, ow), dtype=x.dtype)
     for n in range(n_):
         for c in range(c_):
             plane = x[n, c]
@@ -122,10 +122,11 @@ def max_pool_forward_2x2(x, index, relu):
 
 
 @njit(**EXACT_JIT)
-def max_pool_scatter(grad, index, h_, w_, kw, sh, sw, ph, pw, dh, dw):
-    """Max pooling's backward: add each output gradient to its window's maximum (N, C, H, W)."""
+def max_pool_scatter(grad, index, kw, sh, sw, ph, pw, dh, dw, out):
+    """Max pooling's backward: ``out`` (N, C, H, W) zeroed, then each output gradient added to
+    its window's maximum (index -1: nowhere)."""
     n_, c_, oh, ow = grad.shape
-    out = np.zeros((n_, c_, h_, w_), dtype=grad.dtype)
+    out[:] = 0
     for nc in range(n_ * c_):
         n = nc // c_
         c = nc - n * c_

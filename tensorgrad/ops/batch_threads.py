@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..kernels.config import NUM_THREADS
 
-# below this many multiply-adds per call, one thread beats the hand-off (LeNet-5's convolutions
-# at batch 64 do 7-15 million)
-MIN_WORK = 500_000
+# below this many multiply-adds per call (~0.2 ms of work), one thread beats the ~40 us hand-off
+# (LeNet-5's convolutions at batch 64 do 8-21 million)
+MIN_WORK = 2_000_000
 
 _pool: ThreadPoolExecutor | None = None
 

@@ -36,85 +36,80 @@ def _geometry(x_shape, w_shape, stride, padding, dilation):
     return (kh, kw, sh, sw, pt, pl, dh, dw, oh, ow)
 
 
-def _pad_planes(x: np.ndarray, padding) -> np.ndarray:
-    """x zero-padded to (N, C, Hp + 1, Wp): one spare row keeps wide reads inside the plane."""
-    pt, pb, pl, pr = padding
-    n, c, h, w = x.shape
-    xpad = np.zeros((n, c, h + pt + pb + 1, w + pl + pr), dtype=x.dtype)
-    xpad[:, :, pt : pt + h, pl : pl + w] = x
-    return xpad
-
-
-def _per_group(array: np.ndarray, groups: int, g: int) -> np.ndarray:
-    """Group ``g``'s channels (axis 1) as a contiguous array (the kernels need one)."""
-    if groups == 1:
-        return array
-    size = array.shape[1] // groups
-    return np.ascontiguousarray(array[:, g * size : (g + 1) * size])
-
-
-# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv), the batch split
-# across the kernel threads
-def _conv_wide(planes, w, groups, dh, dw, oh, wp):
-    """The wide forward (N, C_out, oh*wp) of flattened padded planes (N, C, P) of width wp."""
-    n = planes.shape[0]
-    c_out, og = w.shape[0], w.shape[0] // groups
-    wide = np.empty((n, c_out, oh * wp), dtype=planes.dtype)
-    slices = batch_slices(n, wide.size * w[0].size)
-    for g in range(groups):
-        part_planes, part_w = _per_group(planes, groups, g), w[g * og : (g + 1) * og]
-        part_out = wide if groups == 1 else np.empty((n, og, oh * wp), dtype=planes.dtype)
-
-        def run(s, part_planes=part_planes, part_w=part_w, part_out=part_out):
-            kdirect.conv_wide(part_planes[s], part_w, wp, dh, dw, part_out[s])
-
-        run_slices(run, slices)
-        if groups > 1:
-            wide[:, g * og : (g + 1) * og] = part_out
+# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
+# the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
+def _wide_conv(planes, w, groups, wp, dh, dw, rows):
+    """Wide output (M, C_out, rows*wp) of padded planes (M, C, P), one kernel call per group
+    (a group's channels are a strided view: the kernel takes any layout)."""
+    m, c_in = planes.shape[:2]
+    c_out = w.shape[0]
+    og, cg = c_out // groups, c_in // groups
+    wide = np.empty((m, c_out, rows * wp), dtype=planes.dtype)
+    for k in range(groups):
+        kdirect.conv_wide(
+            planes[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og], wp, dh, dw,
+            wide[:, k * og : (k + 1) * og],
+        )  # fmt: skip
     return wide
 
 
+def _padded_shape(shape, padding):
+    """(N, C, Hp + 1, Wp): one spare zero row keeps the wide reads inside each plane."""
+    n, c, h, w = shape
+    pt, pb, pl, pr = padding
+    return (n, c, h + pt + pb + 1, w + pl + pr)
+
+
+def _pad(x, padding, out=None):
+    """x zero-padded into ``out`` (or a new array) of ``_padded_shape``."""
+    if out is None:
+        out = np.empty(_padded_shape(x.shape, padding), dtype=x.dtype)
+    return kdirect.pad_into(x, padding[0], padding[2], out)
+
+
 def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
-    _, _, _, _, _, _, dh, dw, oh, ow = geometry
-    xpad = _pad_planes(x, padding)
+    *_, dh, dw, oh, ow = geometry
+    xpad = np.empty(_padded_shape(x.shape, padding), dtype=x.dtype)
     n, c_in, _, wp = xpad.shape
-    wide = _conv_wide(xpad.reshape(n, c_in, -1), w, groups, dh, dw, oh, wp)
-    c_out = w.shape[0]
-    out = kdirect.crop_bias(wide, bias, np.empty((n, c_out, oh, ow), dtype=x.dtype))
+    out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
+
+    def run(s):
+        _pad(x[s], padding, xpad[s])
+        planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
+        kdirect.crop(_wide_conv(planes, w, groups, wp, dh, dw, oh), wp, 0, 0, bias, out[s])
+
+    run_slices(run, batch_slices(n, out.size * w[0].size))
     return out, (xpad if keep_padded else None)
 
 
 def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
     """``xpad``: the forward's padded planes of this x, or None."""
     kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
-    if xpad is None:
-        xpad = _pad_planes(x, padding)
-    n, c_in, hp1, wp = xpad.shape
+    n, c_in = x.shape[:2]
+    shape = _padded_shape(x.shape, padding)
+    wp, plane = shape[3], shape[2] * shape[3]
     c_out, cg = weight_shape[0], weight_shape[1]
-    og = c_out // groups
-    taps = cg * kh * kw
-    # each tap's offset into one image's planes, padded to a multiple of 4 with offset-0 taps
-    offsets = np.zeros(-(-taps // 4) * 4, dtype=np.int64)
-    offsets[:taps] = (
-        np.arange(cg)[:, None, None] * (hp1 * wp)
-        + np.arange(kh)[None, :, None] * (dh * wp)
-        + np.arange(kw)[None, None, :] * dw
-    ).reshape(-1)
-    planes = xpad.reshape(n, c_in, -1)
-    dw_ = np.empty((c_out, taps), dtype=x.dtype)
-    slices = batch_slices(n, g.size * taps)
-    for k in range(groups):
-        part_planes = _per_group(planes, groups, k)
-        # the gradient as wide rows, zero past ow, channels padded to an even count
-        part_g = np.ascontiguousarray(g[:, k * og : (k + 1) * og])
-        rows = kdirect.widen(part_g, wp, og + og % 2, 0, oh * wp)
+    og, taps = c_out // groups, cg * kh * kw
+    # each tap's channel and offset in the plane, padded to a multiple of 4 with repeats of 0
+    tap_channel = np.zeros(-(-taps // 4) * 4, dtype=np.int64)
+    tap_offset = np.zeros_like(tap_channel)
+    tap_channel[:taps] = np.repeat(np.arange(cg), kh * kw)
+    tap_offset[:taps] = np.tile((np.arange(kh)[:, None] * dh * wp + np.arange(kw) * dw).ravel(), cg)
 
-        def run(s, part_planes=part_planes, rows=rows):
-            out = np.empty((rows.shape[1], offsets.size), dtype=x.dtype)
-            return kdirect.weight_grad_taps(part_planes[s], rows[s], offsets, out)
+    def run(s):
+        planes = (_pad(x[s], padding) if xpad is None else xpad[s]).reshape(-1, c_in, plane)
+        dwt = np.empty((c_out, taps), dtype=x.dtype)
+        for k in range(groups):
+            # the gradient as wide rows, zero past ow, channels padded to an even count
+            rows = kdirect.widen(g[s, k * og : (k + 1) * og], wp, og + og % 2, 0, oh * wp)
+            part = np.empty((rows.shape[1], tap_channel.size), dtype=x.dtype)
+            kdirect.weight_grad_taps(
+                planes[:, k * cg : (k + 1) * cg], rows, tap_channel, tap_offset, part
+            )
+            dwt[k * og : (k + 1) * og] = part[:og, :taps]
+        return dwt
 
-        dw_[k * og : (k + 1) * og] = sum(run_slices(run, slices))[:og, :taps]
-    return dw_.reshape(weight_shape)
+    return sum(run_slices(run, batch_slices(n, g.size * taps))).reshape(weight_shape)
 
 
 def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
@@ -127,16 +122,22 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     wp = wd + padding[2] + padding[3]
     hp = oh + (kh - 1) * dh  # = h + pt + pb
     lead = (kh - 1) * dh * wp + (kw - 1) * dw
-    # the rows, placed after ``lead`` zeros, with room for every read of the last output
-    grows = kdirect.widen(np.ascontiguousarray(g), wp, g.shape[1], lead, hp * wp + 2 * lead)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), flipped in space
     og = w.shape[0] // groups
-    flipped = np.concatenate(
+    flipped = np.ascontiguousarray(np.concatenate(
         [w[k * og : (k + 1) * og, :, ::-1, ::-1].transpose(1, 0, 2, 3) for k in range(groups)]
-    )
-    full = _conv_wide(grows, np.ascontiguousarray(flipped), groups, dh, dw, hp, wp)
-    full = full.reshape(n, c_in, hp, wp)
-    return np.ascontiguousarray(full[:, :, pt : pt + h, pl : pl + wd])
+    ))  # fmt: skip
+    no_bias = np.zeros(c_in, dtype=g.dtype)
+    dx = np.empty(input_shape, dtype=g.dtype)
+
+    def run(s):
+        # the rows, placed after ``lead`` zeros, with room for every read of the last output
+        grows = kdirect.widen(g[s], wp, g.shape[1], lead, hp * wp + 2 * lead)
+        full = _wide_conv(grows, flipped, groups, wp, dh, dw, hp)
+        kdirect.crop(full, wp, pt, pl, no_bias, dx[s])
+
+    run_slices(run, batch_slices(n, n * c_in * hp * wp * og * kh * kw))
+    return dx
 
 
 def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:

@@ -15,7 +15,12 @@ Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``kernel_size=(kh, 
 import numpy as np
 
 from ..kernels import pool as kpool
+from .batch_threads import batch_slices, run_slices
 from .registry import defop
+
+# a pooled element costs about as much as this many of a convolution's multiply-adds (the unit
+# of ``batch_slices``): pool1 of LeNet-5 at batch 64 is worth splitting, pool2 is not
+_ELEMENT_COST = 8
 
 
 def _index_dtype(kernel_size) -> np.dtype:
@@ -39,7 +44,14 @@ def _max_pool2d_forward(x, *, kernel_size, stride, padding, dilation, out_size, 
     n, c = x.shape[:2]
     index = np.empty((n, c, *out_size), dtype=_index_dtype(kernel_size))
     if _is_2x2(kernel_size, stride, padding, dilation, x.shape, out_size):
-        return kpool.max_pool_forward_2x2(np.ascontiguousarray(x), index, relu), index
+        x = np.ascontiguousarray(x)
+        out = np.empty(index.shape, dtype=x.dtype)
+
+        def run(s):
+            kpool.max_pool_forward_2x2(x[s], index[s], relu, out[s])
+
+        run_slices(run, batch_slices(n, x.size * _ELEMENT_COST))
+        return out, index
     out = kpool.max_pool_forward(
         np.ascontiguousarray(x), index, *kernel_size, *stride, *padding, *dilation, relu
     )
@@ -48,11 +60,11 @@ def _max_pool2d_forward(x, *, kernel_size, stride, padding, dilation, out_size, 
 
 def _max_pool2d_vjp(grad, out, x, index, *, kernel_size, stride, padding, dilation, out_size, relu):
     """d max(window)/dx = 1 at the window's (first) maximum, 0 elsewhere (times [out > 0] with
-    the fused ReLU)"""
-    from ..tensor import Tensor, apply
+    the fused ReLU: those windows get position -1, nowhere, for the scatter)"""
+    from ..tensor import apply
 
     if relu:
-        grad = grad * Tensor._make(out.data > 0).to(grad.dtype)
+        index = np.where(out.data > 0, index, np.array(-1, dtype=index.dtype))
     return apply(
         MAX_POOL2D_SCATTER,
         grad,
@@ -66,10 +78,16 @@ def _max_pool2d_vjp(grad, out, x, index, *, kernel_size, stride, padding, dilati
 
 
 def _scatter_forward(grad, *, index, input_shape, kernel_size, stride, padding, dilation):
-    return kpool.max_pool_scatter(
-        np.ascontiguousarray(grad), index, *input_shape[2:], kernel_size[1], *stride, *padding,
-        *dilation,
-    )  # fmt: skip
+    grad = np.ascontiguousarray(grad)
+    out = np.empty(input_shape, dtype=grad.dtype)
+
+    def run(s):
+        kpool.max_pool_scatter(
+            grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
+        )
+
+    run_slices(run, batch_slices(grad.shape[0], out.size * _ELEMENT_COST))
+    return out
 
 
 def _scatter_vjp(grad, out, src, *, index, input_shape, kernel_size, stride, padding, dilation):
