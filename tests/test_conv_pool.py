@@ -212,3 +212,21 @@ def test_batches_split_across_kernel_threads_match_loops(rng, monkeypatch):
     np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(wt.grad.data, dw, rtol=1e-10, atol=1e-10)
     assert batch_threads.batch_slices(7, 1) == [slice(0, 3), slice(3, 7)]
+
+
+def test_five_wide_kernels_with_an_odd_channel_count_match_loops(rng):
+    # 5-wide undilated kernels take output channels in pairs; the odd last one pairs with a
+    # scratch row that must not leak into the result
+    for c_out, dtype in [(3, np.float32), (1, np.float64), (6, np.float64)]:
+        x = rng.standard_normal((2, 2, 9, 8)).astype(dtype)
+        w = rng.standard_normal((c_out, 2, 4, 5)).astype(dtype)
+        xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+        out = conv2d(xt, wt, padding=(1, 2))
+        pads = (1, 1, 2, 2)
+        expected = ref.conv2d(x.astype(np.float64), w.astype(np.float64), (1, 1), pads, (1, 1), 1)
+        np.testing.assert_allclose(out.data, expected, **_tol(dtype))
+        g = rng.standard_normal(out.shape).astype(dtype)
+        out.backward(tg.tensor(g))
+        dx, dw = ref.conv2d_grads(x, w, g, (1, 1), pads, (1, 1), 1)
+        np.testing.assert_allclose(xt.grad.data, dx, **_tol(dtype))
+        np.testing.assert_allclose(wt.grad.data, dw, **_tol(dtype))

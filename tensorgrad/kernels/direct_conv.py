@@ -60,6 +60,84 @@ def _taps1(acc, src, w0):
         acc[q] += w0 * src[q]
 
 
+@njit(inline="always", **JIT)
+def _kernel_row(acc, src, w, row, dw, length):
+    """One kernel row ``w`` (kw,) of taps into ``acc``: runs of 5 and 3 unrolled, then singles."""
+    kw = w.shape[0]
+    j = 0
+    while j + 5 <= kw:
+        b = row + j * dw
+        _taps5(acc, src[b : b + length + 4 * dw], w[j : j + 5], dw)
+        j += 5
+    if j + 3 <= kw:
+        b = row + j * dw
+        _taps3(acc, src[b : b + length + 2 * dw], w[j : j + 3], dw)
+        j += 3
+    while j < kw:
+        b = row + j * dw
+        _taps1(acc, src[b : b + length], w[j])
+        j += 1
+
+
+@njit(**JIT)
+def _conv_wide_any(planes, w, wp, dh, dw, out):
+    """``conv_wide`` for any kernel, one output channel at a time."""
+    n_, c_, _ = planes.shape
+    o_, _, kh, _ = w.shape
+    for n in range(n_):
+        for o in range(o_):
+            acc = out[n, o]
+            acc[:] = 0
+            for c in range(c_):
+                for i in range(kh):
+                    _kernel_row(acc, planes[n, c], w[o, c, i], i * dh * wp, dw, out.shape[2])
+    return out
+
+
+@njit(**JIT)
+def _conv_wide_5(planes, w, wp, dh, out):
+    """``conv_wide`` for undilated 5-wide kernels (LeNet's): output channels in pairs, so that
+    each input read feeds two sums (an odd last channel pairs with a scratch row).
+
+    conv1's forward at batch 64: 0.43 -> 0.27 ms. Written out on purpose: the same loop in an
+    inlined helper, or bounded by a computed pair count, measured as slow as one channel at a
+    time.
+    """
+    n_, c_, _ = planes.shape
+    o_, _, kh, _ = w.shape
+    length = out.shape[2]
+    scratch = np.empty(length, dtype=out.dtype)
+    for n in range(n_):
+        for o in range(0, o_, 2):
+            a = out[n, o]
+            b = out[n, o + 1] if o + 1 < o_ else scratch
+            a[:] = 0
+            b[:] = 0
+            p = o + 1 if o + 1 < o_ else o  # the second channel's weights (repeated if none)
+            for c in range(c_):
+                for i in range(kh):
+                    s = planes[n, c, i * dh * wp : i * dh * wp + length + 4]
+                    w0, w1, w2, w3, w4 = (
+                        w[o, c, i, 0],
+                        w[o, c, i, 1],
+                        w[o, c, i, 2],
+                        w[o, c, i, 3],
+                        w[o, c, i, 4],
+                    )
+                    v0, v1, v2, v3, v4 = (
+                        w[p, c, i, 0],
+                        w[p, c, i, 1],
+                        w[p, c, i, 2],
+                        w[p, c, i, 3],
+                        w[p, c, i, 4],
+                    )
+                    for q in range(length):
+                        x0, x1, x2, x3, x4 = s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4]
+                        a[q] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4
+                        b[q] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3 + v4 * x4
+    return out
+
+
 @njit(**JIT)
 def conv_wide(planes, w, wp, dh, dw, out):
     """``out[n, o, q] = sum_{c,i,j} w[o, c, i, j] * planes[n, c, q + i*dh*wp + j*dw]``.
@@ -67,31 +145,9 @@ def conv_wide(planes, w, wp, dh, dw, out):
     planes (N, C, P): padded planes of width ``wp``, flattened, with room for every read
     (P >= L + (kh-1)*dh*wp + (kw-1)*dw); w (O, C, kh, kw); out (N, O, L), L = oh*wp.
     """
-    n_, c_, _ = planes.shape
-    o_, _, kh, kw = w.shape
-    length = out.shape[2]
-    for n in range(n_):
-        for o in range(o_):
-            acc = out[n, o]
-            acc[:] = 0
-            for c in range(c_):
-                src = planes[n, c]
-                for i in range(kh):
-                    row = i * dh * wp
-                    j = 0
-                    while j + 5 <= kw:
-                        b = row + j * dw
-                        _taps5(acc, src[b : b + length + 4 * dw], w[o, c, i, j : j + 5], dw)
-                        j += 5
-                    if j + 3 <= kw:
-                        b = row + j * dw
-                        _taps3(acc, src[b : b + length + 2 * dw], w[o, c, i, j : j + 3], dw)
-                        j += 3
-                    while j < kw:
-                        b = row + j * dw
-                        _taps1(acc, src[b : b + length], w[o, c, i, j])
-                        j += 1
-    return out
+    if w.shape[3] == 5 and dw == 1:
+        return _conv_wide_5(planes, w, wp, dh, out)
+    return _conv_wide_any(planes, w, wp, dh, dw, out)
 
 
 @njit(**JIT)
