@@ -38,13 +38,19 @@ def _geometry(x_shape, w_shape, stride, padding, dilation):
 
 # -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
 # the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
-def _wide_conv(planes, w, groups, wp, dh, dw, rows):
-    """Wide output (M, C_out, rows*wp) of padded planes (M, C, P), one kernel call per group
+def _wide_length(rows: int, wp: int) -> int:
+    """Length of the wide output rows: ``rows*wp`` rounded up to 16 elements, so that the
+    kernels' vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
+    return -(-rows * wp // 16) * 16
+
+
+def _wide_conv(planes, w, groups, wp, dh, dw, length):
+    """Wide output (M, C_out, length) of padded planes (M, C, P), one kernel call per group
     (a group's channels are a strided view: the kernel takes any layout)."""
     m, c_in = planes.shape[:2]
     c_out = w.shape[0]
     og, cg = c_out // groups, c_in // groups
-    wide = np.empty((m, c_out, rows * wp), dtype=planes.dtype)
+    wide = np.empty((m, c_out, length), dtype=planes.dtype)
     for k in range(groups):
         kdirect.conv_wide(
             planes[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og], wp, dh, dw,
@@ -53,30 +59,36 @@ def _wide_conv(planes, w, groups, wp, dh, dw, rows):
     return wide
 
 
-def _padded_shape(shape, padding):
-    """(N, C, Hp + 1, Wp): one spare zero row keeps the wide reads inside each plane."""
+def _padded_shape(shape, padding, geometry):
+    """(N, C, rows, Wp): the padded image plus spare zero rows, so that every wide read (the
+    output's ``_wide_length`` plus the kernel's extent) stays inside its plane."""
     n, c, h, w = shape
     pt, pb, pl, pr = padding
-    return (n, c, h + pt + pb + 1, w + pl + pr)
+    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
+    wp = w + pl + pr
+    reach = _wide_length(oh, wp) + (kh - 1) * dh * wp + (kw - 1) * dw
+    return (n, c, max(h + pt + pb, -(-reach // wp)), wp)
 
 
-def _pad(x, padding, out=None):
+def _pad(x, padding, geometry, out=None):
     """x zero-padded into ``out`` (or a new array) of ``_padded_shape``."""
     if out is None:
-        out = np.empty(_padded_shape(x.shape, padding), dtype=x.dtype)
+        out = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
     return kdirect.pad_into(x, padding[0], padding[2], out)
 
 
 def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
     *_, dh, dw, oh, ow = geometry
-    xpad = np.empty(_padded_shape(x.shape, padding), dtype=x.dtype)
+    xpad = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
     n, c_in, _, wp = xpad.shape
     out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
+    length = _wide_length(oh, wp)
 
     def run(s):
-        _pad(x[s], padding, xpad[s])
+        _pad(x[s], padding, geometry, xpad[s])
         planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
-        kdirect.crop(_wide_conv(planes, w, groups, wp, dh, dw, oh), wp, 0, 0, bias, out[s])
+        wide = _wide_conv(planes, w, groups, wp, dh, dw, length)
+        kdirect.crop(wide, wp, 0, 0, bias, out[s])
 
     run_slices(run, batch_slices(n, out.size * w[0].size))
     return out, (xpad if keep_padded else None)
@@ -86,8 +98,9 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
     """``xpad``: the forward's padded planes of this x, or None."""
     kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
     n, c_in = x.shape[:2]
-    shape = _padded_shape(x.shape, padding)
+    shape = _padded_shape(x.shape, padding, geometry)
     wp, plane = shape[3], shape[2] * shape[3]
+    length = _wide_length(oh, wp)
     c_out, cg = weight_shape[0], weight_shape[1]
     og, taps = c_out // groups, cg * kh * kw
     # each tap's channel and offset in the plane, padded to a multiple of 4 with repeats of 0
@@ -97,11 +110,12 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
     tap_offset[:taps] = np.tile((np.arange(kh)[:, None] * dh * wp + np.arange(kw) * dw).ravel(), cg)
 
     def run(s):
-        planes = (_pad(x[s], padding) if xpad is None else xpad[s]).reshape(-1, c_in, plane)
+        padded = _pad(x[s], padding, geometry) if xpad is None else xpad[s]
+        planes = padded.reshape(-1, c_in, plane)
         dwt = np.empty((c_out, taps), dtype=x.dtype)
         for k in range(groups):
             # the gradient as wide rows, zero past ow, channels padded to an even count
-            rows = kdirect.widen(g[s, k * og : (k + 1) * og], wp, og + og % 2, 0, oh * wp)
+            rows = kdirect.widen(g[s, k * og : (k + 1) * og], wp, og + og % 2, 0, length)
             part = np.empty((rows.shape[1], tap_channel.size), dtype=x.dtype)
             kdirect.weight_grad_taps(
                 planes[:, k * cg : (k + 1) * cg], rows, tap_channel, tap_offset, part
@@ -122,6 +136,7 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     wp = wd + padding[2] + padding[3]
     hp = oh + (kh - 1) * dh  # = h + pt + pb
     lead = (kh - 1) * dh * wp + (kw - 1) * dw
+    length = _wide_length(hp, wp)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), flipped in space
     og = w.shape[0] // groups
     flipped = np.ascontiguousarray(np.concatenate(
@@ -132,8 +147,8 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
 
     def run(s):
         # the rows, placed after ``lead`` zeros, with room for every read of the last output
-        grows = kdirect.widen(g[s], wp, g.shape[1], lead, hp * wp + 2 * lead)
-        full = _wide_conv(grows, flipped, groups, wp, dh, dw, hp)
+        grows = kdirect.widen(g[s], wp, g.shape[1], lead, length + 2 * lead)
+        full = _wide_conv(grows, flipped, groups, wp, dh, dw, length)
         kdirect.crop(full, wp, pt, pl, no_bias, dx[s])
 
     run_slices(run, batch_slices(n, n * c_in * hp * wp * og * kh * kw))
