@@ -80,24 +80,24 @@ def _kernel_row(acc, src, w, row, dw, length):
 
 
 @njit(**JIT)
-def _conv_wide_any(planes, w, wp, dh, dw, out):
+def _conv_wide_any(planes, w, in_step, out_step, dw, length, out):
     """``conv_wide`` for any kernel, one output channel at a time."""
     n_, c_, _ = planes.shape
     o_, _, kh, _ = w.shape
     for n in range(n_):
         for o in range(o_):
-            acc = out[n, o]
-            acc[:] = 0
+            out[n, o] = 0
             for c in range(c_):
                 for i in range(kh):
-                    _kernel_row(acc, planes[n, c], w[o, c, i], i * dh * wp, dw, out.shape[2])
+                    acc = out[n, o, i * out_step : i * out_step + length]
+                    _kernel_row(acc, planes[n, c], w[o, c, i], i * in_step, dw, length)
     return out
 
 
 @njit(**JIT)
-def _conv_wide_5(planes, w, wp, dh, out):
+def _conv_wide_5(planes, w, in_step, out_step, length, out):
     """``conv_wide`` for undilated 5-wide kernels (LeNet's): output channels in pairs, so that
-    each input read feeds two sums (an odd last channel pairs with a scratch row).
+    each input read feeds two sums (an odd last channel pairs with a scratch plane).
 
     conv1's forward at batch 64: 0.43 -> 0.27 ms. Written out on purpose: the same loop in an
     inlined helper, or bounded by a computed pair count, measured as slow as one channel at a
@@ -105,32 +105,22 @@ def _conv_wide_5(planes, w, wp, dh, out):
     """
     n_, c_, _ = planes.shape
     o_, _, kh, _ = w.shape
-    length = out.shape[2]
-    scratch = np.empty(length, dtype=out.dtype)
+    scratch = np.empty(out.shape[2], dtype=out.dtype)
     for n in range(n_):
         for o in range(0, o_, 2):
-            a = out[n, o]
-            b = out[n, o + 1] if o + 1 < o_ else scratch
-            a[:] = 0
-            b[:] = 0
+            plane_a = out[n, o]
+            plane_b = out[n, o + 1] if o + 1 < o_ else scratch
+            plane_a[:] = 0
+            plane_b[:] = 0
             p = o + 1 if o + 1 < o_ else o  # the second channel's weights (repeated if none)
             for c in range(c_):
                 for i in range(kh):
-                    s = planes[n, c, i * dh * wp : i * dh * wp + length + 4]
-                    w0, w1, w2, w3, w4 = (
-                        w[o, c, i, 0],
-                        w[o, c, i, 1],
-                        w[o, c, i, 2],
-                        w[o, c, i, 3],
-                        w[o, c, i, 4],
-                    )
-                    v0, v1, v2, v3, v4 = (
-                        w[p, c, i, 0],
-                        w[p, c, i, 1],
-                        w[p, c, i, 2],
-                        w[p, c, i, 3],
-                        w[p, c, i, 4],
-                    )
+                    s = planes[n, c, i * in_step : i * in_step + length + 4]
+                    a = plane_a[i * out_step : i * out_step + length]
+                    b = plane_b[i * out_step : i * out_step + length]
+                    ka, kb = w[o, c, i], w[p, c, i]
+                    w0, w1, w2, w3, w4 = ka[0], ka[1], ka[2], ka[3], ka[4]
+                    v0, v1, v2, v3, v4 = kb[0], kb[1], kb[2], kb[3], kb[4]
                     for q in range(length):
                         x0, x1, x2, x3, x4 = s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4]
                         a[q] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4
@@ -139,15 +129,18 @@ def _conv_wide_5(planes, w, wp, dh, out):
 
 
 @njit(**JIT)
-def conv_wide(planes, w, wp, dh, dw, out):
-    """``out[n, o, q] = sum_{c,i,j} w[o, c, i, j] * planes[n, c, q + i*dh*wp + j*dw]``.
+def conv_wide(planes, w, in_step, out_step, dw, length, out):
+    """``out[n, o, i*out_step + q] += w[o, c, i, j] * planes[n, c, i*in_step + q + j*dw]``
+    summed over (c, i, j), for q < length, into a zeroed ``out``.
 
-    planes (N, C, P): padded planes of width ``wp``, flattened, with room for every read
-    (P >= L + (kh-1)*dh*wp + (kw-1)*dw); w (O, C, kh, kw); out (N, O, L), L = oh*wp.
+    planes (N, C, P): zero-padded planes, flattened, with room for every read; w (O, C, kh,
+    kw); out (N, O, L). A convolution reads kernel row i one padded row further down
+    (``in_step = dh*wp``, ``out_step = 0``); its transpose writes it one row further down
+    (``in_step = 0``, ``out_step = dh*wp``, the kernel's rows flipped left to right).
     """
     if w.shape[3] == 5 and dw == 1:
-        return _conv_wide_5(planes, w, wp, dh, out)
-    return _conv_wide_any(planes, w, wp, dh, dw, out)
+        return _conv_wide_5(planes, w, in_step, out_step, length, out)
+    return _conv_wide_any(planes, w, in_step, out_step, dw, length, out)
 
 
 @njit(**JIT)

@@ -44,18 +44,17 @@ def _wide_length(rows: int, wp: int) -> int:
     return -(-rows * wp // 16) * 16
 
 
-def _wide_conv(planes, w, groups, wp, dh, dw, length):
-    """Wide output (M, C_out, length) of padded planes (M, C, P), one kernel call per group
-    (a group's channels are a strided view: the kernel takes any layout)."""
+def _wide_conv(planes, w, groups, steps, dw, length, size):
+    """``conv_wide`` of padded planes (M, C, P) into new wide rows (M, C_out, size), one
+    kernel call per group (a group's channels are a strided view: the kernel takes any
+    layout); ``steps``: (in_step, out_step)."""
     m, c_in = planes.shape[:2]
     c_out = w.shape[0]
     og, cg = c_out // groups, c_in // groups
-    wide = np.empty((m, c_out, length), dtype=planes.dtype)
+    wide = np.empty((m, c_out, size), dtype=planes.dtype)
     for k in range(groups):
-        kdirect.conv_wide(
-            planes[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og], wp, dh, dw,
-            wide[:, k * og : (k + 1) * og],
-        )  # fmt: skip
+        part_planes, part_w = planes[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og]
+        kdirect.conv_wide(part_planes, part_w, *steps, dw, length, wide[:, k * og : (k + 1) * og])
     return wide
 
 
@@ -87,7 +86,7 @@ def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
     def run(s):
         _pad(x[s], padding, geometry, xpad[s])
         planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
-        wide = _wide_conv(planes, w, groups, wp, dh, dw, length)
+        wide = _wide_conv(planes, w, groups, (dh * wp, 0), dw, length, length)
         kdirect.crop(wide, wp, 0, 0, bias, out[s])
 
     run_slices(run, batch_slices(n, out.size * w[0].size))
@@ -127,31 +126,31 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
 
 
 def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
-    """The gradient of the padded input: ``dxpad[p] = sum w[i, j] * grows[p - i*dh*Wp - j*dw]``
-    over the output gradient as wide rows (zero past ow, and before its start), which is
-    ``conv_wide`` with the kernel flipped on rows shifted by the kernel's extent. Crop its
-    inside."""
+    """The gradient of the padded input, ``dxpad[p] = sum w[i, j] * grows[p - i*dh*Wp - j*dw]``
+    over the output gradient as wide rows (zero past ow): kernel row i adds the rows, read
+    after (kw-1)*dw leading zeros with the kernel row flipped, i*dh padded rows further down
+    (``conv_wide``'s transpose mode: each kernel row touches only the oh rows it reaches).
+    The inside of the padded gradient is the input's gradient."""
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
     n, c_in, h, wd = input_shape
     wp = wd + padding[2] + padding[3]
-    hp = oh + (kh - 1) * dh  # = h + pt + pb
-    lead = (kh - 1) * dh * wp + (kw - 1) * dw
-    length = _wide_length(hp, wp)
-    # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), flipped in space
+    lead = (kw - 1) * dw
+    length = _wide_length(oh, wp) if kw == 1 else -(-(oh * wp + lead) // 16) * 16
+    size = (kh - 1) * dh * wp + length  # >= the padded plane (h + pt + pb) * wp
+    # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
     flipped = np.ascontiguousarray(np.concatenate(
-        [w[k * og : (k + 1) * og, :, ::-1, ::-1].transpose(1, 0, 2, 3) for k in range(groups)]
+        [w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3) for k in range(groups)]
     ))  # fmt: skip
     no_bias = np.zeros(c_in, dtype=g.dtype)
     dx = np.empty(input_shape, dtype=g.dtype)
 
     def run(s):
-        # the rows, placed after ``lead`` zeros, with room for every read of the last output
-        grows = kdirect.widen(g[s], wp, g.shape[1], lead, length + 2 * lead)
-        full = _wide_conv(grows, flipped, groups, wp, dh, dw, length)
+        grows = kdirect.widen(g[s], wp, g.shape[1], lead, length + lead)
+        full = _wide_conv(grows, flipped, groups, (0, dh * wp), dw, length, size)
         kdirect.crop(full, wp, pt, pl, no_bias, dx[s])
 
-    run_slices(run, batch_slices(n, n * c_in * hp * wp * og * kh * kw))
+    run_slices(run, batch_slices(n, n * c_in * length * w.shape[0] * kh * kw // groups))
     return dx
 
 
