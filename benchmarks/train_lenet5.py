@@ -3,22 +3,24 @@
     python benchmarks/train_lenet5.py [--batch-sizes 64 256] [--steps 150] [--repeats 5]
                                       [--epochs 1] [--threads 2] [--json PATH]
 
-Each framework runs in its own subprocess (so thread pools and peak memory do not mix), back to
-back in one invocation, on the same MNIST-shaped data held in memory: SGD with momentum 0.9,
-cross-entropy, the same model. A repeat times ``--steps`` training steps; the median repeat gives
-images/s and the seconds one 60,000-image epoch takes at that rate. Inference pushes 10,000
-images through the model under no_grad in batches of 1,000. Peak RSS is the process's maximum
-resident memory after training. With ``--epochs N`` (default 1; 0 skips it) each worker also
-trains N real epochs over the 60,000 MNIST training images (``tensorgrad.data.MNIST``, cached
-under ~/.cache/tensorgrad; shuffled, scaled to [0, 1], the same permutation for both frameworks)
-and reports the median wall time of an epoch, ``real_epoch_s``, data indexing included.
+Each framework runs in its own worker process (so thread pools and peak memory do not mix),
+and the two take turns: every measurement (a repeat of ``--steps`` training steps, a real
+epoch, an inference pass) runs on one framework and then the other, the order swapped each
+round, so that a machine that speeds up or slows down mid-run (a shared VM does, by 20% within
+minutes) affects both alike. Same model, SGD with momentum 0.9, cross-entropy, MNIST-shaped
+batches held in memory; the median repeat gives images/s and the seconds one 60,000-image
+epoch takes at that rate. Inference pushes 10,000 images through the model under no_grad in
+batches of 1,000 (the fastest of ``--repeats``). Peak RSS is each worker's maximum resident
+memory at the end. With ``--epochs N`` (default 1; 0 skips it) each worker also trains N real
+epochs over the 60,000 MNIST training images (``tensorgrad.data.MNIST``, cached under
+~/.cache/tensorgrad; shuffled, scaled to [0, 1], the same permutations for both frameworks):
+``real_epoch_s`` is their median wall time, batch indexing included.
 
 The physical limit: one LeNet-5 epoch is about 136 GFLOP (2.26 MFLOP per image forward +
 backward); 2 cores peak near 64-72 GFLOP/s in large SGEMM, so nothing here goes below ~2 s/epoch.
 """
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -50,74 +52,70 @@ def _mnist_file() -> str:
     return path
 
 
-def _real_epochs(step, to_tensor, batch: int, epochs: int, path: str) -> float | None:
-    """Median seconds of ``epochs`` passes over the 60,000 MNIST images, batches cut from a
-    shuffled float32 copy (the same permutation, seed 0, for both frameworks)."""
-    if not epochs:
-        return None
-    data = np.load(path)
-    images = (data["images"].astype(np.float32) / 255.0)[:, None]
-    labels = data["labels"].astype(np.int64)
-    rng = np.random.default_rng(0)
-    times = []
-    for _ in range(epochs):
-        order = rng.permutation(len(images))
-        start = time.perf_counter()
-        for i in range(0, len(order), batch):
-            chosen = order[i : i + batch]
-            step(to_tensor(images[chosen]), to_tensor(labels[chosen]))
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+class Session:
+    """One framework's model, optimizer and data; each method times one measurement. The same
+    code drives tensorgrad and torch (``lib``): only the model differs."""
 
+    def __init__(self, lib, model, batch: int, path: str) -> None:
+        self.lib, self.model, self.batch = lib, model, batch
+        self.optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        images, labels = _data(batch * 8)
+        self.batches = [
+            (lib.from_numpy(images[i : i + batch]), lib.from_numpy(labels[i : i + batch]))
+            for i in range(0, len(images), batch)
+        ]
+        self.test = lib.from_numpy(_data(TEST_IMAGES, 1)[0])
+        self.path, self.mnist, self.epoch_rng = path, None, np.random.default_rng(0)
 
-def _timed_steps(step, batches, steps: int, repeats: int) -> float:
-    """Median seconds per step over ``repeats`` runs of ``steps`` steps (one warm-up run)."""
-    results = []
-    for r in range(repeats + 1):
-        start = time.perf_counter()
-        for k in range(steps):
-            step(*batches[k % len(batches)])
-        if r:  # the first run warms caches and JIT
-            results.append((time.perf_counter() - start) / steps)
-    return float(np.median(results))
-
-
-def _measure(lib, model, batch: int, steps: int, repeats: int, epochs: int, path: str) -> dict:
-    """Train and infer with ``lib`` (tensorgrad or torch): the same code runs on both."""
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    images, labels = _data(batch * 8)
-    batches = [(lib.from_numpy(images[i : i + batch]), lib.from_numpy(labels[i : i + batch]))
-               for i in range(0, len(images), batch)]  # fmt: skip
-
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
+    def step(self, x, y) -> None:
+        self.optimizer.zero_grad()
+        loss = self.lib.nn.functional.cross_entropy(self.model(x), y)
         loss.backward()
-        optimizer.step()
+        self.optimizer.step()
 
-    seconds = _timed_steps(step, batches, steps, repeats)
-    test = lib.from_numpy(_data(TEST_IMAGES, 1)[0])
+    def steps(self, n: int) -> float:
+        """Seconds per step over ``n`` steps on the in-memory batches."""
+        start = time.perf_counter()
+        for k in range(n):
+            self.step(*self.batches[k % len(self.batches)])
+        return (time.perf_counter() - start) / n
 
-    def infer():
-        with lib.no_grad():
+    def epoch(self) -> float:
+        """Seconds of one pass over the 60,000 MNIST images (the next shuffled order)."""
+        if self.mnist is None:
+            data = np.load(self.path)
+            self.mnist = ((data["images"].astype(np.float32) / 255.0)[:, None],
+                          data["labels"].astype(np.int64))  # fmt: skip
+        images, labels = self.mnist
+        order = self.epoch_rng.permutation(len(images))
+        to_tensor = self.lib.from_numpy
+        start = time.perf_counter()
+        for i in range(0, len(order), self.batch):
+            chosen = order[i : i + self.batch]
+            self.step(to_tensor(images[chosen]), to_tensor(labels[chosen]))
+        return time.perf_counter() - start
+
+    def infer(self) -> float:
+        """Seconds to push the 10,000 test-sized images through under no_grad."""
+        start = time.perf_counter()
+        with self.lib.no_grad():
             for i in range(0, TEST_IMAGES, 1000):
-                model(test[i : i + 1000])
+                self.model(self.test[i : i + 1000])
+        return time.perf_counter() - start
 
-    infer()
-    inference = min(_once(infer) for _ in range(repeats))
-    epoch = _real_epochs(step, lib.from_numpy, batch, epochs, path)
-    return {"step_seconds": seconds, "inference_seconds": inference, "real_epoch_seconds": epoch}
+    def peak_rss_mb(self) -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_tensorgrad(batch: int, steps: int, repeats: int, epochs: int, path: str) -> dict:
+def tensorgrad_session(batch: int, threads: int, path: str) -> Session:
     import tensorgrad as tg
     from models.lenet5 import LeNet5
 
     tg.manual_seed(0)
-    return _measure(tg, LeNet5(), batch, steps, repeats, epochs, path)
+    return Session(tg, LeNet5(), batch, path)
 
 
-def run_torch(batch: int, steps: int, repeats: int, threads: int, epochs: int, path: str) -> dict:
+def torch_session(batch: int, threads: int, path: str) -> Session:
     import torch
     from torch import nn
 
@@ -128,47 +126,90 @@ def run_torch(batch: int, steps: int, repeats: int, threads: int, epochs: int, p
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )  # fmt: skip
-    return _measure(torch, model, batch, steps, repeats, epochs, path)
-
-
-def _once(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    return Session(torch, model, batch, path)
 
 
 def worker(args) -> None:
-    """Measure one framework at one batch size; print one JSON line."""
-    if args.worker == "tensorgrad":
-        result = run_tensorgrad(args.batch, args.steps, args.repeats, args.epochs, args.data)
-    else:
-        result = run_torch(
-            args.batch, args.steps, args.repeats, args.threads, args.epochs, args.data
+    """Serve one framework: read a command per line (``steps N``, ``epoch``, ``infer``,
+    ``rss``), answer with one number per line."""
+    make = tensorgrad_session if args.worker == "tensorgrad" else torch_session
+    session = make(args.batch, args.threads, args.data)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "steps":
+            value = session.steps(int(rest[0]))
+        elif command == "epoch":
+            value = session.epoch()
+        elif command == "infer":
+            value = session.infer()
+        else:
+            value = session.peak_rss_mb()
+        print(value, flush=True)
+
+
+class Worker:
+    """A worker process for one framework and batch size, driven line by line."""
+
+    def __init__(self, framework: str, batch: int, args) -> None:
+        env = dict(os.environ, TENSORGRAD_NUM_THREADS=str(args.threads))
+        command = [sys.executable, __file__, "--worker", framework, "--batch", str(batch),
+                   "--threads", str(args.threads), "--data", args.data]  # fmt: skip
+        self.framework = framework
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(result))
+        self._read()  # "ready": imports and model built
+
+    def _read(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.framework} worker failed (exit {self.process.wait()})")
+        return line.strip()
+
+    def ask(self, command: str) -> float:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return float(self._read())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
-def measure(framework: str, batch: int, args) -> dict:
-    env = dict(os.environ, TENSORGRAD_NUM_THREADS=str(args.threads))
-    command = [sys.executable, __file__, "--worker", framework, "--batch", str(batch),
-               "--steps", str(args.steps), "--repeats", str(args.repeats),
-               "--threads", str(args.threads), "--epochs", str(args.epochs),
-               "--data", args.data]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise SystemExit(f"{framework} worker failed:\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    images_per_second = batch / result["step_seconds"]
-    return {
-        "framework": framework,
-        "batch": batch,
-        "images_per_s": images_per_second,
-        "epoch_s": EPOCH_IMAGES / images_per_second,
-        "real_epoch_s": result["real_epoch_seconds"],
-        "inference_s": result["inference_seconds"],
-        "peak_rss_mb": result["peak_rss_mb"],
-    }
+def _take_turns(workers: list[Worker], command: str, rounds: int) -> dict[str, list[float]]:
+    """``command`` on every worker, ``rounds`` times, the order reversed each round."""
+    results = {w.framework: [] for w in workers}
+    for r in range(rounds):
+        for w in workers if r % 2 == 0 else workers[::-1]:
+            results[w.framework].append(w.ask(command))
+    return results
+
+
+def measure(frameworks: list[str], batch: int, args) -> list[dict]:
+    workers = [Worker(f, batch, args) for f in frameworks]
+    try:
+        _take_turns(workers, f"steps {args.steps}", 1)  # warm-up: JIT, caches, allocator
+        steps = _take_turns(workers, f"steps {args.steps}", args.repeats)
+        epochs = _take_turns(workers, "epoch", args.epochs)
+        inference = _take_turns(workers, "infer", args.repeats)
+        rss = {w.framework: w.ask("rss") for w in workers}
+    finally:
+        for w in workers:
+            w.close()
+    rows = []
+    for f in frameworks:
+        images_per_second = batch / float(np.median(steps[f]))
+        rows.append({
+            "framework": f,
+            "batch": batch,
+            "images_per_s": images_per_second,
+            "epoch_s": EPOCH_IMAGES / images_per_second,
+            "real_epoch_s": float(np.median(epochs[f])) if args.epochs else None,
+            "inference_s": min(inference[f]),
+            "peak_rss_mb": rss[f],
+        })  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -196,10 +237,10 @@ def main() -> None:
     frameworks = ["tensorgrad"] + (["torch"] if try_import_torch() else [])
     rows = []
     for batch in args.batch_sizes:
-        measured = {f: measure(f, batch, args) for f in frameworks}
-        rows.extend(measured.values())
-        if "torch" in measured:
-            tg_row, torch_row = measured["tensorgrad"], measured["torch"]
+        measured = measure(frameworks, batch, args)
+        rows.extend(measured)
+        if len(measured) == 2:
+            tg_row, torch_row = measured
             rows.append({
                 "framework": "tensorgrad / torch", "batch": batch,
                 "epoch_s": tg_row["epoch_s"] / torch_row["epoch_s"],
@@ -208,9 +249,9 @@ def main() -> None:
                 "inference_s": tg_row["inference_s"] / torch_row["inference_s"],
                 "peak_rss_mb": tg_row["peak_rss_mb"] / torch_row["peak_rss_mb"],
             })  # fmt: skip
-    print(f"LeNet-5 training, SGD momentum 0.9, {args.threads} threads, median of "
-          f"{args.repeats} x {args.steps} steps (epoch_s = 60,000 images at that rate; "
-          f"real_epoch_s = median of {args.epochs} real MNIST epochs)")  # fmt: skip
+    print(f"LeNet-5 training, SGD momentum 0.9, {args.threads} threads, frameworks taking "
+          f"turns; median of {args.repeats} x {args.steps} steps (epoch_s = 60,000 images at "
+          f"that rate; real_epoch_s = median of {args.epochs} real MNIST epochs)")  # fmt: skip
     print(f"load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f}")
     print_table(rows, ["framework", "batch", "images_per_s", "epoch_s", "real_epoch_s",
                        "inference_s", "peak_rss_mb"])  # fmt: skip

@@ -1,0 +1,26 @@
+"""The LeNet-5 benchmark runs end to end on a tiny setting and writes its JSON (no timing
+asserted: speed targets are checked by running the script, never in unit tests)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_lenet5.py"
+
+
+def test_train_lenet5_benchmark_writes_a_row_per_framework(tmp_path):
+    out = tmp_path / "bench.json"
+    command = [sys.executable, str(SCRIPT), "--batch-sizes", "8", "--steps", "2",
+               "--repeats", "2", "--epochs", "0", "--threads", "1", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    ours = [r for r in rows if r["framework"] == "tensorgrad"]
+    assert len(ours) == 1 and ours[0]["batch"] == 8
+    assert ours[0]["images_per_s"] > 0 and ours[0]["inference_s"] > 0
+    assert ours[0]["real_epoch_s"] is None  # --epochs 0
+    frameworks = {r["framework"] for r in rows}
+    assert frameworks <= {"tensorgrad", "torch", "tensorgrad / torch"}
+    assert ("torch" in frameworks) == ("tensorgrad / torch" in frameworks)
+    assert "tensorgrad" in done.stdout
