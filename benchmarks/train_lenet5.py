@@ -208,6 +208,8 @@ def measure(frameworks: list[str], batch: int, args) -> list[dict]:
             "real_epoch_s": float(np.median(epochs[f])) if args.epochs else None,
             "inference_s": min(inference[f]),
             "peak_rss_mb": rss[f],
+            "step_s_each": steps[f],  # every repeat and epoch, in the order they ran (JSON)
+            "real_epoch_s_each": epochs[f],
         })  # fmt: skip
     return rows
 
