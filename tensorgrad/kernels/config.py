@@ -3,24 +3,29 @@
 Thread policy (measured on 2 cores: OpenBLAS and Numba both spinning 2 threads made a training
 step 3.5x slower than pinning one of them to 1 thread):
 
-- Numba's parallel kernels use ``TENSORGRAD_NUM_THREADS`` threads (default: all cores).
-- BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` overrides it): the conv GEMMs are
-  skinny and gain little from BLAS threads, and measured on a busy 2-core machine, OpenBLAS with
-  2 threads made the LeNet kernel benchmark 20x slower even with Numba on 1 thread.
+- ``TENSORGRAD_NUM_THREADS`` threads (default: all cores) run the kernels: Numba's parallel
+  kernels (strided im2col) use that many, and the op layer splits a big enough batch into that
+  many slices, each on its own Python thread running serial ``nogil`` kernels
+  (``tensorgrad.ops.batch_threads``).
+- BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` overrides it): the GEMMs left
+  (linear layers, strided convolutions) are small, and measured on a busy 2-core machine,
+  OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
 - The threading layer is Numba's ``forksafe`` choice (TBB when installed, else ``workqueue``):
   the default ``omp`` layer (GNU OpenMP) deadlocks in a child forked after a parallel region,
-  which is what a multi-process DataLoader does. ``workqueue`` is not thread-safe: do not call
-  kernels from several Python threads at once. ``NUMBA_THREADING_LAYER`` still wins when set.
+  which is what a multi-process DataLoader does. ``workqueue`` is not thread-safe: parallel
+  kernels must not run from several Python threads at once (the batch-split threads run only
+  serial kernels). ``NUMBA_THREADING_LAYER`` still wins when set.
 
 The thread count is set once, at import, and never read inside a kernel: calling
 ``numba.get_num_threads()`` in a ``cache=True`` function makes it uncacheable.
 
-Memory policy (Linux/glibc): a training step allocates and frees the same multi-megabyte arrays
-(im2col columns, gradients) again and again. glibc serves them with fresh ``mmap`` pages and
-hands them back on ``free``, so every step pays thousands of page faults (measured: 2,310 per
-conv2 step, which made im2col 6 ms instead of 1.7 ms). At import the mmap threshold is raised
-to glibc's maximum (32 MiB) and the trim threshold to 512 MiB, so such arrays are reused from
-the heap. ``TENSORGRAD_MALLOC_TUNING=0`` leaves malloc alone.
+Memory policy (Linux/glibc): a training step allocates and frees the same multi-megabyte
+arrays (padded planes, wide rows, gradients) again and again. glibc serves them with fresh
+``mmap`` pages and hands them back on ``free``, so every step pays thousands of page faults
+(measured with the earlier im2col kernels: 2,310 per conv2 step, which made im2col 6 ms instead
+of 1.7 ms). At import the mmap threshold is raised to glibc's maximum (32 MiB) and the trim
+threshold to 512 MiB, so such arrays are reused from the heap. ``TENSORGRAD_MALLOC_TUNING=0``
+leaves malloc alone.
 """
 
 import ctypes
