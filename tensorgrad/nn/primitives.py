@@ -23,8 +23,11 @@ def _cross_entropy_forward(x, q, *, dim):
 
 def _cross_entropy_x(grad, out, x, q, logp, *, dim):
     """d CE(x, q)/dx = softmax(x) * sum(q) - q, where CE = -sum(q * log_softmax(x))"""
-    p = x.softmax(dim) if is_grad_enabled() else Tensor._make(np.exp(logp))
-    return grad.unsqueeze(dim) * (p * q.sum(dim, keepdim=True) - q)
+    if is_grad_enabled():
+        return grad.unsqueeze(dim) * (x.softmax(dim) * q.sum(dim, keepdim=True) - q)
+    q = q.data
+    dx = np.exp(logp) * q.sum(dim, keepdims=True) - q  # one NumPy expression, no op records
+    return Tensor._make(dx * np.expand_dims(grad.data, dim))
 
 
 def _cross_entropy_q(grad, out, x, q, logp, *, dim):
@@ -108,8 +111,9 @@ def _linear_forward(x, w, *bias):
 
 
 def _rows(t, width: int):
-    """A tensor's leading dims flattened: (batch, width), for the weight and bias sums."""
-    return t.reshape(-1, width)
+    """A tensor's leading dims flattened: (batch, width), for the weight and bias sums (the
+    plain array unless create_graph=True)."""
+    return t.reshape(-1, width) if is_grad_enabled() else t.data.reshape(-1, width)
 
 
 def _linear_x(grad, out, x, w, *bias):
@@ -124,7 +128,7 @@ def _linear_w(grad, out, x, w, *bias):
     g2, x2 = _rows(grad, w.shape[0]), _rows(x, w.shape[1])
     if is_grad_enabled():
         return g2.mT @ x2
-    return Tensor._make(np.matmul(g2.data.T, x2.data))
+    return Tensor._make(np.matmul(g2.T, x2))
 
 
 def _linear_b(grad, out, x, w, b):
@@ -132,7 +136,7 @@ def _linear_b(grad, out, x, w, b):
     g2 = _rows(grad, w.shape[0])
     if is_grad_enabled():
         return g2.sum(0)
-    return Tensor._make(g2.data.sum(0))
+    return Tensor._make(g2.sum(0))
 
 
 # cross_entropy(x, q) = -sum(q * log_softmax(x, dim), dim): q is a (soft) target distribution,
