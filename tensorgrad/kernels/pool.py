@@ -92,9 +92,14 @@ def max_pool_forward(x, index, kh, kw, sh, sw, ph, pw, dh, dw, relu):
 @njit(**EXACT_JIT)
 def max_pool_forward_2x2(x, index, relu, out):
     """``max_pool_forward`` for 2x2 windows, stride 2, no padding or dilation (LeNet's pools),
-    into ``out``: the four reads unrolled, the same tie, NaN and ReLU rules (pool1 at batch 64:
-    0.59 -> 0.37 ms; an unrolled scatter was slower than zeroing and scattering, so there is
-    none)."""
+    into ``out``, with the same tie, NaN and ReLU rules.
+
+    Branch-free so that LLVM vectorises it: a tournament (left pair, right pair, then the two
+    winners; ties go to the earlier position) instead of a running maximum, and NaN/inf
+    detected per row on the side, that row then redone exactly (pool1 at batch 64: 0.59 ms
+    scalar -> 0.35 unrolled -> 0.22 branch-free). An unrolled scatter was slower than zeroing
+    and scattering, so there is none.
+    """
     n_, c_, h_, w_ = x.shape
     oh, ow = index.shape[2], index.shape[3]
     for n in range(n_):
@@ -102,22 +107,29 @@ def max_pool_forward_2x2(x, index, relu, out):
             plane = x[n, c]
             for y in range(oh):
                 top, bottom = plane[2 * y], plane[2 * y + 1]
+                out_row, index_row = out[n, c, y], index[n, c, y]
+                odd = top[0] - top[0]  # stays 0 unless the row holds a NaN or an inf
                 for xx in range(ow):
                     a, b = top[2 * xx], top[2 * xx + 1]
                     cc, d = bottom[2 * xx], bottom[2 * xx + 1]
-                    best, where = a, 0
-                    if b > best:
-                        best, where = b, 1
-                    if cc > best:
-                        best, where = cc, 2
-                    if d > best:
-                        best, where = d, 3
-                    if (a - a) + (b - b) + (cc - cc) + (d - d) != 0:  # NaN or inf: exact rescan
-                        best, where = _edge_window_max(plane, 2 * y, 2 * xx, 2, 2, 1, 1)
+                    upper = b > a
+                    m1, i1 = (b, 1) if upper else (a, 0)
+                    lower = d > cc
+                    m2, i2 = (d, 3) if lower else (cc, 2)
+                    second = m2 > m1
+                    best, where = (m2, i2) if second else (m1, i1)
+                    odd += (a - a) + (b - b) + (cc - cc) + (d - d)
                     if relu and best < 0:
                         best = 0
-                    out[n, c, y, xx] = best
-                    index[n, c, y, xx] = where
+                    out_row[xx] = best
+                    index_row[xx] = where
+                if odd != 0:
+                    for xx in range(ow):
+                        best, where = _edge_window_max(plane, 2 * y, 2 * xx, 2, 2, 1, 1)
+                        if relu and best < 0:
+                            best = 0
+                        out_row[xx] = best
+                        index_row[xx] = where
     return out
 
 
