@@ -1,4 +1,4 @@
-"""The unrolled 2x2 max-pool forward kernel (LeNet's pools) against the plain-loop reference."""
+"""The 2x2 max-pool kernels (LeNet's pools: branch-free forward and scatter) against plain loops."""
 
 import numpy as np
 from hypothesis import given

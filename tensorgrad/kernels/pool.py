@@ -153,6 +153,32 @@ def max_pool_scatter(grad, index, kw, sh, sw, ph, pw, dh, dw, out):
 
 
 @njit(**EXACT_JIT)
+def max_pool_scatter_2x2(grad, index, out):
+    """``max_pool_scatter`` for ``max_pool_forward_2x2``'s windows (side by side, all inside).
+
+    Branch-free: every window writes once, at its maximum, or a 0 at its corner when its
+    position is -1 (the windows do not overlap, so that 0 lands on a zero). Random argmax
+    positions made the branches of the general loop mispredict (pool1 at batch 64: 0.54 ->
+    0.24 ms).
+    """
+    n_, c_, oh, ow = grad.shape
+    w_ = out.shape[3]
+    out[:] = 0
+    for n in range(n_):
+        for c in range(c_):
+            plane = out[n, c].reshape(-1)
+            for y in range(oh):
+                g_row, index_row = grad[n, c, y], index[n, c, y]
+                base = 2 * y * w_
+                for xx in range(ow):
+                    k = index_row[xx]
+                    kk = k if k >= 0 else 0
+                    value = g_row[xx] if k >= 0 else g_row[xx] * 0
+                    plane[base + (kk >> 1) * w_ + 2 * xx + (kk & 1)] = value
+    return out
+
+
+@njit(**EXACT_JIT)
 def max_pool_gather(src, index, kw, sh, sw, ph, pw, dh, dw):
     """The adjoint of ``max_pool_scatter``: read ``src`` (N, C, H, W) at each window's maximum."""
     n_, c_, oh, ow = index.shape

@@ -81,10 +81,17 @@ def _scatter_forward(grad, *, index, input_shape, kernel_size, stride, padding, 
     grad = np.ascontiguousarray(grad)
     out = np.empty(input_shape, dtype=grad.dtype)
 
-    def run(s):
-        kpool.max_pool_scatter(
-            grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
-        )
+    if _is_2x2(kernel_size, stride, padding, dilation, input_shape, grad.shape[2:]):
+
+        def run(s):
+            kpool.max_pool_scatter_2x2(grad[s], index[s], out[s])
+
+    else:
+
+        def run(s):
+            kpool.max_pool_scatter(
+                grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
+            )
 
     run_slices(run, batch_slices(grad.shape[0], out.size * _ELEMENT_COST))
     return out
