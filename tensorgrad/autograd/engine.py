@@ -7,8 +7,6 @@ path training uses. With ``create_graph=True`` they are recorded like any other 
 the gradients can be differentiated again.
 """
 
-from contextlib import nullcontext
-
 import numpy as np
 
 from ..tensor import Tensor
@@ -86,7 +84,7 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
         t.grad = Tensor._make(t.grad.data + grad.data)
 
 
-def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed):
+def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed, anomaly: bool):
     """Yield ``(input vertex, gradient)`` for each input of ``node`` that takes a gradient."""
     op = node.op
     out = None if node.out_data is None else Tensor._make(node.out_data, create_graph, node)
@@ -101,16 +99,14 @@ def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed):
         vjp = op.vjp_for(i)
         if vjp is None:
             continue
-        anomaly = is_anomaly_enabled()
-        with suspended() if anomaly else nullcontext():
-            if variadic:
-                g = vjp(grad, out, *node.inputs, *extra, index=i, **node.params)
-            else:
-                g = vjp(grad, out, *node.inputs, *extra, **node.params)
-            g = _fit(g, t)
+        kwargs = dict(node.params, index=i) if variadic else node.params
         if anomaly:
+            with suspended():
+                g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
             where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
             check_finite(g.data, f"backward (gradient of input {i})", op.name, where)
+        else:
+            g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
         yield child, g
 
 
@@ -131,6 +127,7 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
     grads: dict[int, Tensor] = {}
     for vertex, g in zip(vertices, root_grads):
         grads[id(vertex)] = g if id(vertex) not in grads else grads[id(vertex)] + g
+    anomaly = is_anomaly_enabled()
     mode = _GRAD_ENABLED.set(create_graph)  # record the VJPs only to differentiate them again
     try:
         for vertex in reversed(order):
@@ -150,7 +147,7 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
                 if kept is not None:
                     _accumulate(kept, grad, create_graph)
             if needed is None or id(vertex) in needed:
-                for child, g in _input_gradients(vertex, grad, create_graph, needed):
+                for child, g in _input_gradients(vertex, grad, create_graph, needed, anomaly):
                     key = id(child)
                     grads[key] = g if key not in grads else grads[key] + g
             if not retain_graph:

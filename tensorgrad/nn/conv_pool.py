@@ -15,6 +15,8 @@ from ..tensor import Tensor, apply, apply_with_residual
 
 
 def _pair(value, name: str, op: str, minimum: int) -> tuple[int, int]:
+    if type(value) is int and value >= minimum:  # the common case, before the general checks
+        return value, value
     pair = tuple(value) if isinstance(value, list | tuple) else (value, value)
     if len(pair) == 1:
         pair = pair * 2
