@@ -124,12 +124,11 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
         planes = padded.reshape(-1, c_in, plane)
         dwt = np.empty((c_out, taps), dtype=x.dtype)
         for k in range(groups):
-            # the gradient as wide rows, zero past ow, channels padded to an even count
-            rows = kdirect.widen(g[s, k * og : (k + 1) * og], wp, og + og % 2, 0, length)
-            part = np.empty((rows.shape[1], tap_channel.size), dtype=x.dtype)
+            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
             kdirect.weight_grad_taps(
-                planes[:, k * cg : (k + 1) * cg], rows, tap_channel, tap_offset, part
-            )
+                planes[:, k * cg : (k + 1) * cg], g[s, k * og : (k + 1) * og], wp, length,
+                tap_channel, tap_offset, part,
+            )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
         return dwt
 
