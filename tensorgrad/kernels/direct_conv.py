@@ -80,67 +80,106 @@ def _kernel_row(acc, src, w, row, dw, length):
 
 
 @njit(**JIT)
-def _conv_wide_any(planes, w, in_step, out_step, dw, length, out):
-    """``conv_wide`` for any kernel, one output channel at a time."""
-    n_, c_, _ = planes.shape
+def _image_any(src, w, in_step, out_step, dw, length, dst):
+    """``_image`` for any kernel, one output channel at a time."""
+    c_ = src.shape[0]
     o_, _, kh, _ = w.shape
-    for n in range(n_):
-        for o in range(o_):
-            out[n, o] = 0
-            for c in range(c_):
-                for i in range(kh):
-                    acc = out[n, o, i * out_step : i * out_step + length]
-                    _kernel_row(acc, planes[n, c], w[o, c, i], i * in_step, dw, length)
-    return out
+    for o in range(o_):
+        dst[o] = 0
+        for c in range(c_):
+            for i in range(kh):
+                acc = dst[o, i * out_step : i * out_step + length]
+                _kernel_row(acc, src[c], w[o, c, i], i * in_step, dw, length)
 
 
 @njit(**JIT)
-def _conv_wide_5(planes, w, in_step, out_step, length, out):
-    """``conv_wide`` for undilated 5-wide kernels (LeNet's): output channels in pairs, so that
-    each input read feeds two sums (an odd last channel pairs with a scratch plane).
+def _image_5(src, w, in_step, out_step, length, dst, scratch):
+    """``_image`` for undilated 5-wide kernels (LeNet's): output channels in pairs, so that
+    each input read feeds two sums (an odd last channel pairs with the scratch row).
 
     conv1's forward at batch 64: 0.43 -> 0.27 ms. Written out on purpose: the same loop in an
     inlined helper, or bounded by a computed pair count, measured as slow as one channel at a
     time.
     """
-    n_, c_, _ = planes.shape
+    c_ = src.shape[0]
     o_, _, kh, _ = w.shape
-    scratch = np.empty(out.shape[2], dtype=out.dtype)
-    for n in range(n_):
-        for o in range(0, o_, 2):
-            plane_a = out[n, o]
-            plane_b = out[n, o + 1] if o + 1 < o_ else scratch
-            plane_a[:] = 0
-            plane_b[:] = 0
-            p = o + 1 if o + 1 < o_ else o  # the second channel's weights (repeated if none)
-            for c in range(c_):
-                for i in range(kh):
-                    s = planes[n, c, i * in_step : i * in_step + length + 4]
-                    a = plane_a[i * out_step : i * out_step + length]
-                    b = plane_b[i * out_step : i * out_step + length]
-                    ka, kb = w[o, c, i], w[p, c, i]
-                    w0, w1, w2, w3, w4 = ka[0], ka[1], ka[2], ka[3], ka[4]
-                    v0, v1, v2, v3, v4 = kb[0], kb[1], kb[2], kb[3], kb[4]
-                    for q in range(length):
-                        x0, x1, x2, x3, x4 = s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4]
-                        a[q] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4
-                        b[q] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3 + v4 * x4
+    for o in range(0, o_, 2):
+        plane_a = dst[o]
+        plane_b = dst[o + 1] if o + 1 < o_ else scratch
+        plane_a[:] = 0
+        plane_b[:] = 0
+        p = o + 1 if o + 1 < o_ else o  # the second channel's weights (repeated if none)
+        for c in range(c_):
+            for i in range(kh):
+                s = src[c, i * in_step : i * in_step + length + 4]
+                a = plane_a[i * out_step : i * out_step + length]
+                b = plane_b[i * out_step : i * out_step + length]
+                ka, kb = w[o, c, i], w[p, c, i]
+                w0, w1, w2, w3, w4 = ka[0], ka[1], ka[2], ka[3], ka[4]
+                v0, v1, v2, v3, v4 = kb[0], kb[1], kb[2], kb[3], kb[4]
+                for q in range(length):
+                    x0, x1, x2, x3, x4 = s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4]
+                    a[q] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4
+                    b[q] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3 + v4 * x4
+
+
+@njit(**JIT)
+def _image(src, w, in_step, out_step, dw, length, dst, scratch):
+    """One image: ``dst[o, i*out_step + q] = sum over (c, i, j) of w[o, c, i, j] *
+    src[c, i*in_step + q + j*dw]`` for q < length, ``dst`` (O, size) zeroed first.
+
+    A convolution reads kernel row i one padded row further down (``in_step = dh*wp``,
+    ``out_step = 0``); its transpose writes it one row further down (``in_step = 0``,
+    ``out_step = dh*wp``, each kernel row flipped left to right)."""
+    if w.shape[3] == 5 and dw == 1:
+        _image_5(src, w, in_step, out_step, length, dst, scratch)
+    else:
+        _image_any(src, w, in_step, out_step, dw, length, dst)
+
+
+@njit(inline="always", **JIT)
+def _crop_into(wide, wp, top, left, bias, out):
+    """``out[c, y, x] = wide[c, (y + top)*wp + left + x] + bias[c]`` for out (C, H, W)."""
+    c_, h_, w_ = out.shape
+    for c in range(c_):
+        b = bias[c]
+        for y in range(h_):
+            start = (y + top) * wp + left
+            src, dst = wide[c, start : start + w_], out[c, y]
+            for i in range(w_):
+                dst[i] = src[i] + b
+
+
+@njit(**JIT)
+def conv_forward(planes, w, wp, dh, dw, length, bias, out):
+    """The convolution of padded planes (N, C, P) of width ``wp`` with w (O, C, kh, kw), plus
+    ``bias``, into out (N, O, oh, ow): each image's wide rows (``length`` long, L2-sized) are
+    computed in a buffer and cropped from there, so no batch-sized wide array is written."""
+    o_ = w.shape[0]
+    wide = np.empty((o_, length), dtype=out.dtype)
+    scratch = np.empty(length, dtype=out.dtype)
+    for n in range(planes.shape[0]):
+        _image(planes[n], w, dh * wp, 0, dw, length, wide, scratch)
+        _crop_into(wide, wp, 0, 0, bias, out[n])
     return out
 
 
 @njit(**JIT)
-def conv_wide(planes, w, in_step, out_step, dw, length, out):
-    """``out[n, o, i*out_step + q] += w[o, c, i, j] * planes[n, c, i*in_step + q + j*dw]``
-    summed over (c, i, j), for q < length, into a zeroed ``out``.
-
-    planes (N, C, P): zero-padded planes, flattened, with room for every read; w (O, C, kh,
-    kw); out (N, O, L). A convolution reads kernel row i one padded row further down
-    (``in_step = dh*wp``, ``out_step = 0``); its transpose writes it one row further down
-    (``in_step = 0``, ``out_step = dh*wp``, the kernel's rows flipped left to right).
-    """
-    if w.shape[3] == 5 and dw == 1:
-        return _conv_wide_5(planes, w, in_step, out_step, length, out)
-    return _conv_wide_any(planes, w, in_step, out_step, dw, length, out)
+def conv_input_grad(g, flipped, wp, dh, dw, lead, length, top, left, out):
+    """The input gradient (N, C, H, W) of a stride-1 convolution from its output gradient g
+    (N, O, oh, ow): per image, g as wide rows after ``lead`` = (kw-1)*dw zeros (``widen``),
+    then ``_image`` in transpose mode with ``flipped`` (C, O, kh, kw), the kernel rows
+    reversed; the padded gradient's inside, at (top, left), is the result."""
+    c_, o_, kh, _ = flipped.shape
+    rows = np.empty((o_, lead + length), dtype=out.dtype)
+    wide = np.empty((c_, (kh - 1) * dh * wp + length), dtype=out.dtype)
+    scratch = np.empty(wide.shape[1], dtype=out.dtype)
+    no_bias = np.zeros(c_, dtype=out.dtype)
+    for n in range(g.shape[0]):
+        _widen_into(g[n], wp, lead, rows)
+        _image(rows, flipped, 0, dh * wp, dw, length, wide, scratch)
+        _crop_into(wide, wp, top, left, no_bias, out[n])
+    return out
 
 
 @njit(**JIT)
@@ -206,22 +245,6 @@ def pad_into(x, top, left, out):
     return out
 
 
-@njit(**JIT)
-def crop(wide, wp, top, left, bias, out):
-    """``out[n, c, y, x] = wide[n, c, (y + top)*wp + left + x] + bias[c]``: the (H, W) window
-    at (top, left) of wide rows (N, C, rows*wp), the bias added on the way."""
-    n_, c_, h_, w_ = out.shape
-    for n in range(n_):
-        for c in range(c_):
-            b = bias[c]
-            for y in range(h_):
-                start = (y + top) * wp + left
-                src, dst = wide[n, c, start : start + w_], out[n, c, y]
-                for i in range(w_):
-                    dst[i] = src[i] + b
-    return out
-
-
 @njit(inline="always", **JIT)
 def _widen_into(g, wp, lead, rows):
     """``rows`` (channels, length) = ``g`` (C, oh, ow) as wide rows of ``wp`` (zero past ow)
@@ -243,12 +266,3 @@ def _widen_into(g, wp, lead, rows):
             for x in range(ow, wp):
                 row[x] = 0
         dst[lead + oh * wp :] = 0
-
-
-@njit(**JIT)
-def widen(g, wp, channels, lead, length):
-    """``g`` (N, C, oh, ow) as ``_widen_into`` rows, a (N, channels, length) buffer."""
-    rows = np.empty((g.shape[0], channels, length), dtype=g.dtype)
-    for n in range(g.shape[0]):
-        _widen_into(g[n], wp, lead, rows[n])
-    return rows

@@ -46,18 +46,13 @@ def _wide_length(rows: int, wp: int) -> int:
     return -(-rows * wp // 16) * 16
 
 
-def _wide_conv(planes, w, groups, steps, dw, length, size):
-    """``conv_wide`` of padded planes (M, C, P) into new wide rows (M, C_out, size), one
-    kernel call per group (a group's channels are a strided view: the kernel takes any
-    layout); ``steps``: (in_step, out_step)."""
-    m, c_in = planes.shape[:2]
-    c_out = w.shape[0]
-    og, cg = c_out // groups, c_in // groups
-    wide = np.empty((m, c_out, size), dtype=planes.dtype)
-    for k in range(groups):
-        part_planes, part_w = planes[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og]
-        kdirect.conv_wide(part_planes, part_w, *steps, dw, length, wide[:, k * og : (k + 1) * og])
-    return wide
+def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
+    """Group ``k``'s channels (axis 1): a strided view when groups > 1 (the kernels take any
+    layout)."""
+    if groups == 1:
+        return array
+    size = array.shape[1] // groups
+    return array[:, k * size : (k + 1) * size]
 
 
 def _padded_shape(shape, padding, geometry):
@@ -88,9 +83,13 @@ def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
     def run(s):
         _pad(x[s], padding, geometry, xpad[s])
         planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
-        wide = _wide_conv(planes, w, groups, (dh * wp, 0), dw, length, length)
-        kdirect.crop(wide, wp, 0, 0, bias, out[s])
+        for k in range(groups):
+            kdirect.conv_forward(
+                _group(planes, groups, k), w[k * og : (k + 1) * og], wp, dh, dw, length,
+                bias[k * og : (k + 1) * og], _group(out[s], groups, k),
+            )  # fmt: skip
 
+    og = w.shape[0] // groups
     run_slices(run, batch_slices(n, out.size * w[0].size))
     return out, (xpad if keep_padded else None)
 
@@ -139,28 +138,29 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     """The gradient of the padded input, ``dxpad[p] = sum w[i, j] * grows[p - i*dh*Wp - j*dw]``
     over the output gradient as wide rows (zero past ow): kernel row i adds the rows, read
     after (kw-1)*dw leading zeros with the kernel row flipped, i*dh padded rows further down
-    (``conv_wide``'s transpose mode: each kernel row touches only the oh rows it reaches).
+    (the direct kernels' transpose mode: each kernel row touches only the oh rows it reaches).
     The inside of the padded gradient is the input's gradient."""
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
     n, c_in, h, wd = input_shape
     wp = wd + padding[2] + padding[3]
     lead = (kw - 1) * dw
-    length = _wide_length(oh, wp) if kw == 1 else -(-(oh * wp + lead) // 16) * 16
-    size = (kh - 1) * dh * wp + length  # >= the padded plane (h + pt + pb) * wp
+    length = -(-(oh * wp + lead) // 16) * 16
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
-    flipped = np.ascontiguousarray(np.concatenate(
-        [w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3) for k in range(groups)]
-    ))  # fmt: skip
-    no_bias = np.zeros(c_in, dtype=g.dtype)
+    flipped = [
+        np.ascontiguousarray(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3))
+        for k in range(groups)
+    ]
     dx = np.empty(input_shape, dtype=g.dtype)
 
     def run(s):
-        grows = kdirect.widen(g[s], wp, g.shape[1], lead, length + lead)
-        full = _wide_conv(grows, flipped, groups, (0, dh * wp), dw, length, size)
-        kdirect.crop(full, wp, pt, pl, no_bias, dx[s])
+        for k in range(groups):
+            kdirect.conv_input_grad(
+                _group(g[s], groups, k), flipped[k], wp, dh, dw, lead, length, pt, pl,
+                _group(dx[s], groups, k),
+            )  # fmt: skip
 
-    run_slices(run, batch_slices(n, n * c_in * length * w.shape[0] * kh * kw // groups))
+    run_slices(run, batch_slices(n, n * c_in * length * og * kh * kw))
     return dx
 
 
