@@ -3,20 +3,20 @@
 A plane is one (sample, channel) image, zero-padded to width ``wp`` and flattened. With stride
 1, tap (i, j) of the kernel reads that plane at the constant offset ``i*dh*wp + j*dw`` from
 output position ``q = y*wp + x``; letting q run over whole padded rows (the ``x >= ow`` entries
-are garbage the op layer crops) turns every tap into one long contiguous multiply-add, which
-LLVM vectorises. The padded plane carries one spare zero row so the garbage reads stay inside.
+are garbage, cropped) turns every tap into one long contiguous multiply-add, which LLVM
+vectorises. Wide rows are rounded up to 16 elements (no scalar loop remainder); the op layer
+pads the planes with enough spare zero rows for every read.
 
 Why direct and not im2col + GEMM: LeNet's convolutions have 1-16 channels, so the column matrix
 is 25x the image and writing it cost as much as the GEMM (measured at batch 64: conv1's im2col
-0.74 ms, its GEMM 0.62 ms; these kernels do the whole forward in ~0.45 ms, conv2's weight
-gradient in 0.9 ms against 2.0 ms for im2col + GEMM).
+0.74 ms, its GEMM 0.62 ms; the direct forward takes ~0.35 ms).
 
-- ``conv_wide``: forward. Each output row is accumulated in memory, one kernel row of taps per
-  pass (5 or 3 taps unrolled: fewer passes over the accumulator).
+- ``conv_forward``: per image, each output row accumulated in a small buffer, one kernel row
+  of taps per pass (5 or 3 taps unrolled; output channels in pairs for 5-wide kernels), then
+  cropped into the output with the bias.
+- ``conv_input_grad``: the same loop in transpose mode on the widened output gradient.
 - ``weight_grad_taps``: the weight gradient as dot products, two output channels by four taps
   at a time held in registers (eight running sums per load of four inputs and two gradients).
-The input gradient is ``conv_wide`` again, on the padded output gradient with the kernel
-flipped (see ``tensorgrad.ops.conv``).
 
 Kernels are serial; the op layer runs them on slices of the batch in parallel threads.
 """
