@@ -1,7 +1,7 @@
 """LeNet-5 training and inference speed: tensorgrad against PyTorch eager CPU, same machine.
 
     python benchmarks/train_lenet5.py [--batch-sizes 64 256] [--steps 150] [--repeats 5]
-                                      [--epochs 1] [--threads 2] [--json PATH]
+                                      [--epochs 3] [--threads 2] [--json PATH]
 
 Each framework runs in its own worker process (so thread pools and peak memory do not mix),
 and the two take turns: every measurement (a repeat of ``--steps`` training steps, a real
@@ -11,7 +11,7 @@ minutes) affects both alike. Same model, SGD with momentum 0.9, cross-entropy, M
 batches held in memory; the median repeat gives images/s and the seconds one 60,000-image
 epoch takes at that rate. Inference pushes 10,000 images through the model under no_grad in
 batches of 1,000 (the fastest of ``--repeats``). Peak RSS is each worker's maximum resident
-memory at the end. With ``--epochs N`` (default 1; 0 skips it) each worker also trains N real
+memory at the end. With ``--epochs N`` (default 3; 0 skips it) each worker also trains N real
 epochs over the 60,000 MNIST training images (``tensorgrad.data.MNIST``, cached under
 ~/.cache/tensorgrad; shuffled, scaled to [0, 1], the same permutations for both frameworks):
 ``real_epoch_s`` is their median wall time, batch indexing included.
@@ -222,7 +222,7 @@ def main() -> None:
     parser.add_argument(
         "--epochs",
         type=int,
-        default=1,
+        default=3,
         help="real MNIST epochs per framework and batch size (0: none)",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
