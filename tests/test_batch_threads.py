@@ -1,0 +1,29 @@
+"""The batch split: slices cover the batch, results come back in order, errors reach the caller."""
+
+import pytest
+
+from tensorgrad.ops import batch_threads
+
+
+def test_slices_cover_the_batch_once(monkeypatch):
+    monkeypatch.setattr(batch_threads, "NUM_THREADS", 3)
+    assert batch_threads.batch_slices(10, batch_threads.MIN_WORK) == [
+        slice(0, 3), slice(3, 6), slice(6, 10)
+    ]  # fmt: skip
+    assert batch_threads.batch_slices(2, batch_threads.MIN_WORK) == [slice(0, 1), slice(1, 2)]
+    assert batch_threads.batch_slices(10, batch_threads.MIN_WORK - 1) == [slice(0, 10)]
+
+
+def test_results_in_slice_order_and_worker_errors_raised_in_the_caller():
+    slices = [slice(0, 1), slice(1, 2), slice(2, 3)]
+    assert batch_threads.run_slices(lambda s: s.start * 10, slices) == [0, 10, 20]
+
+    def fails_on_the_last(s):
+        if s.start == 2:
+            raise ValueError("slice 2 failed")
+        return s.start
+
+    with pytest.raises(ValueError, match="slice 2 failed"):
+        batch_threads.run_slices(fails_on_the_last, slices)
+    # the workers survive an error
+    assert batch_threads.run_slices(lambda s: s.stop, slices) == [1, 2, 3]
