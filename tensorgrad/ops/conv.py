@@ -40,10 +40,10 @@ def _geometry(x_shape, w_shape, stride, padding, dilation):
 
 # -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
 # the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
-def _wide_length(rows: int, wp: int) -> int:
-    """Length of the wide output rows: ``rows*wp`` rounded up to 16 elements, so that the
-    kernels' vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
-    return -(-rows * wp // 16) * 16
+def _wide_length(size: int) -> int:
+    """Length of the wide output rows: ``size`` elements rounded up to 16, so that the kernels'
+    vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
+    return -(-size // 16) * 16
 
 
 def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
@@ -62,7 +62,7 @@ def _padded_shape(shape, padding, geometry):
     pt, pb, pl, pr = padding
     kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
     wp = w + pl + pr
-    reach = _wide_length(oh, wp) + (kh - 1) * dh * wp + (kw - 1) * dw
+    reach = _wide_length(oh * wp) + (kh - 1) * dh * wp + (kw - 1) * dw
     return (n, c, max(h + pt + pb, -(-reach // wp)), wp)
 
 
@@ -78,7 +78,8 @@ def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
     xpad = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
     n, c_in, _, wp = xpad.shape
     out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
-    length = _wide_length(oh, wp)
+    length = _wide_length(oh * wp)
+    og = w.shape[0] // groups
 
     def run(s):
         _pad(x[s], padding, geometry, xpad[s])
@@ -89,7 +90,6 @@ def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
                 bias[k * og : (k + 1) * og], _group(out[s], groups, k),
             )  # fmt: skip
 
-    og = w.shape[0] // groups
     run_slices(run, batch_slices(n, out.size * w[0].size))
     return out, (xpad if keep_padded else None)
 
@@ -113,7 +113,7 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
     n, c_in = x.shape[:2]
     shape = _padded_shape(x.shape, padding, geometry)
     wp, plane = shape[3], shape[2] * shape[3]
-    length = _wide_length(oh, wp)
+    length = _wide_length(oh * wp)
     c_out, cg = weight_shape[0], weight_shape[1]
     og, taps = c_out // groups, cg * kh * kw
     tap_channel, tap_offset = _taps(cg, kh, kw, dh * wp, dw)
@@ -125,7 +125,7 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
         for k in range(groups):
             part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
             kdirect.weight_grad_taps(
-                planes[:, k * cg : (k + 1) * cg], g[s, k * og : (k + 1) * og], wp, length,
+                _group(planes, groups, k), _group(g[s], groups, k), wp, length,
                 tap_channel, tap_offset, part,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
@@ -144,7 +144,7 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     n, c_in, h, wd = input_shape
     wp = wd + padding[2] + padding[3]
     lead = (kw - 1) * dw
-    length = -(-(oh * wp + lead) // 16) * 16
+    length = _wide_length(oh * wp + lead)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
     flipped = [
