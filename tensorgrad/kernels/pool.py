@@ -1,8 +1,10 @@
 """Pooling kernels on contiguous (N, C, H, W) arrays, one (sample, channel) plane at a time.
 
 These are serial on purpose: they are memory-bound and small (LeNet's pools take well under a
-millisecond), and measured on 2 cores a parallel region cost more than the work it split: about
-1.5 ms serial against 4.8 ms parallel (median) for pool1's forward while the other core was busy.
+millisecond), and measured on 2 cores a Numba parallel region cost more than the work it split:
+about 1.5 ms serial against 4.8 ms parallel (median) for pool1's forward while the other core
+was busy. The op layer runs big batches in slices on its kernel threads instead
+(``tensorgrad.ops.batch_threads``).
 
 Max pooling records, per output, the position of the maximum inside its window
 (``i*kw + j``, -1 when the window holds no input pixel) in a small integer array: int8 for
@@ -97,8 +99,7 @@ def max_pool_forward_2x2(x, index, relu, out):
     Branch-free so that LLVM vectorises it: a tournament (left pair, right pair, then the two
     winners; ties go to the earlier position) instead of a running maximum, and NaN/inf
     detected per row on the side, that row then redone exactly (pool1 at batch 64: 0.59 ms
-    scalar -> 0.35 unrolled -> 0.22 branch-free). An unrolled scatter was slower than zeroing
-    and scattering, so there is none.
+    scalar -> 0.35 unrolled -> 0.22 branch-free). Its backward is ``max_pool_scatter_2x2``.
     """
     n_, c_, h_, w_ = x.shape
     oh, ow = index.shape[2], index.shape[3]
