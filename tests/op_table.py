@@ -17,7 +17,6 @@ from hypothesis.extra import numpy as hnp
 
 import tensorgrad as tg
 from tensorgrad.ops import elementwise as ew
-from tensorgrad.tensor import apply
 from tensorgrad.testing import arrays, broadcastable_shapes, shapes
 
 
@@ -291,7 +290,7 @@ ROWS: list[Row] = [
         .map(no_params),
         grad_inputs=(1, 2),
     ),
-    Row("to", ("to",), lambda a: apply(ew.TO, a, dtype=a.dtype), lambda a: a.copy(), unary()),
+    Row("to", ("to",), lambda a: ew.TO(a, dtype=a.dtype), lambda a: a.copy(), unary()),
     Row(
         "matmul",
         ("matmul",),
