@@ -7,8 +7,8 @@ the losses live in ``losses_functional``.
 import numpy as np
 
 from .. import creation
-from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
 from ..backends import backend_of
+from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
 from ..ops.nn import BATCH_NORM, LINEAR
 from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
