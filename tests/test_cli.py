@@ -1,4 +1,4 @@
-"""``python -m models``: help, the train/evaluate/predict round trip, Ctrl-C and --resume, and a
+"""The ``tensorgrad`` command: help, the train/evaluate/predict round trip, Ctrl-C, --resume, and a
 one-line error with a non-zero status for every bad input."""
 
 import json
@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 import tensorgrad as tg
-from models.cli import build_parser, main
-from models.synthetic import draw_digit
+from tensorgrad.models.cli import build_parser, main
+from tensorgrad.models.synthetic import draw_digit
 
 QUICK = ["--dataset", "synthetic", "--limit", "960", "--test-limit", "200", "--batch-size", "64",
          "--no-progress"]  # fmt: skip
@@ -35,7 +35,7 @@ def _one_line_error(capsys, status, expected_status, *fragments):
 
 
 # -- help ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info"])
 def test_help_explains_every_option(command, capsys):
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])
@@ -62,7 +62,7 @@ def test_train_writes_the_run_folder(run, capsys):
     assert any(n.startswith("events.out.tfevents.") for n in names)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test_accuracy"] > 0.8 and metrics["epochs_completed"] == 3
-    from models import LeNet5
+    from tensorgrad.models import LeNet5
 
     LeNet5().load_state_dict(tg.load(run / "model.safetensors"))  # the documented one-liner
 
@@ -103,7 +103,7 @@ def test_predict_reads_digits_drawn_here(run, tmp_path, capsys):
 
 # -- Ctrl-C and --resume -----------------------------------------------------------------------
 def test_interrupt_then_resume_from_the_cli_matches_a_straight_run(run, tmp_path, capsys):
-    from models import commands
+    from tensorgrad.models import commands
 
     folder = tmp_path / "split"
     args = build_parser().parse_args(["train", *QUICK, "--epochs", "3", "--out", str(folder)])
