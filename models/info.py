@@ -156,19 +156,13 @@ def data_folder() -> str:
 
 
 def cuda_status() -> str:
-    """CUDA availability and, when unavailable, why. ``tensorgrad.cuda`` arrives with the
-    device seam (issue 11); until then this says "not built"."""
-    try:
-        import tensorgrad.cuda as cuda
-    except ImportError:
-        return "not built (this tensorgrad has no tensorgrad.cuda)"
-    is_available = getattr(cuda, "is_available", None)
-    if is_available is None:
-        return "not built (tensorgrad.cuda has no is_available)"
-    if is_available():
-        return "available"
-    reason = getattr(cuda, "unavailable_reason", None)
-    return f"not available: {reason() if reason else 'no reason given'}"
+    """CUDA availability and, when unavailable, why."""
+    import tensorgrad as tg
+
+    if tg.cuda.is_available():
+        names = tg.backends.backend_for("cuda").xp.cuda.runtime.getDeviceProperties(0)["name"]
+        return f"available: {tg.cuda.device_count()} GPU(s), {names.decode()}"
+    return f"not available: {tg.cuda.unavailable_reason()}"
 
 
 def _env_note(name: str) -> str:

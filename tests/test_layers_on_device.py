@@ -5,6 +5,8 @@ same input through both (training and eval mode), backpropagates the same weight
 compares outputs, input gradients, parameter gradients and buffers.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,9 @@ import tensorgrad as tg
 from tensorgrad import nn
 from tensorgrad.nn import functional as F
 from tensorgrad.testing.device import TEST_DEVICE
+
+# the GPU check script runs these files on CUDA (TENSORGRAD_TEST_DEVICE=cuda)
+TEST_DEVICE = tg.device(os.environ.get("TENSORGRAD_TEST_DEVICE", str(TEST_DEVICE)))
 
 LAYERS = {
     "linear": (lambda: nn.Linear(5, 3), (4, 5)),

@@ -6,6 +6,8 @@ NumPy call and host round trip, so a forward or VJP that computes with NumPy on 
 fails here, as it would on CUDA.
 """
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -15,6 +17,9 @@ from op_table import ROWS
 import tensorgrad as tg
 from tensorgrad.backends import backend_for, is_array
 from tensorgrad.testing.device import TEST_DEVICE
+
+# the GPU check script runs these files on CUDA (TENSORGRAD_TEST_DEVICE=cuda)
+TEST_DEVICE = tg.device(os.environ.get("TENSORGRAD_TEST_DEVICE", str(TEST_DEVICE)))
 
 DEVICE_ONLY = {"to_device"}  # rows that move data themselves
 
