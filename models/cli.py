@@ -216,6 +216,7 @@ def _add_train(commands) -> None:
         "folder) with its own settings; ends bit-identical to an uninterrupted run",
     )
     _add_common(p)
+    _add_device(p)
     p.add_argument(
         "--no-progress",
         action="store_true",
@@ -277,6 +278,7 @@ def _add_info(commands) -> None:
 
 
 def _add_weights(p) -> None:
+    _add_device(p)
     p.add_argument(
         "--checkpoint",
         metavar="PATH",
@@ -291,6 +293,14 @@ def _add_weights(p) -> None:
     )
     p.add_argument(
         "--classic", action="store_true", default=None, help="with --model: the classic variant"
+    )
+
+
+def _add_device(p) -> None:
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="cpu, cuda or cuda:N (default auto: CUDA when available, else the CPU)",
     )
 
 
