@@ -1,4 +1,4 @@
-"""``python -m models``: argument parsing for train / evaluate / predict.
+"""``python -m models``: argument parsing for train / evaluate / predict / serve.
 
 Every user error (bad option value, unreadable file) ends in one line on stderr and a non-zero
 exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 after Ctrl-C.
@@ -9,6 +9,7 @@ import sys
 
 from .argtypes import float_in, model_name, non_negative_int, positive_int
 from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .serve.command import add_parser as add_serve_parser
 
 PROG = "python -m models"
 _D = TrainConfig()  # the defaults, for the help text
@@ -20,6 +21,7 @@ EXAMPLES = f"""examples:
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
+  {PROG} serve --runs runs              draw digits in a local web page
   tensorboard --logdir runs                       the curves of every run
 
 '{PROG} COMMAND --help' explains every option of a command."""
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_evaluate(commands)
     _add_predict(commands)
+    add_serve_parser(commands)
     return parser
 
 
@@ -303,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(
-                f"{PROG}: choose a command: train, evaluate or predict (see {PROG} --help)"
+                f"{PROG}: choose a command: train, evaluate, predict or serve (see {PROG} --help)"
             )
         return run_command(args)
     except UsageError as error:

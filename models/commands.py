@@ -1,4 +1,4 @@
-"""What ``train``, ``evaluate`` and ``predict`` do, given parsed arguments."""
+"""What ``train``, ``evaluate``, ``predict`` and ``serve`` do, given parsed arguments."""
 
 import os
 import sys
@@ -22,7 +22,8 @@ def run_command(args) -> int:
     from .cli import UsageError
 
     try:
-        return {"train": train, "evaluate": evaluate, "predict": predict}[args.command](args)
+        commands = {"train": train, "evaluate": evaluate, "predict": predict, "serve": serve}
+        return commands[args.command](args)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     except (CheckpointError, ImageError) as error:
@@ -229,3 +230,9 @@ def predict(args) -> int:
         if args.show:
             _echo(render_ascii(digit))
     return 1 if failed else 0
+
+
+def serve(args) -> int:
+    from .serve.command import serve as run_server
+
+    return run_server(args, echo=print)
