@@ -102,11 +102,13 @@ async function predictDrawing() {
 
 async function predict(body, contentType, what) {
   const mine = ++sequence;
+  document.body.dataset.requests = mine; // with #prediction's data-request: tests see it settle
   try {
     const answer = await api(`/api/predict?run=${encodeURIComponent(run)}`,
                              { method: "POST", body, headers: { "Content-Type": contentType } });
     if (mine !== sequence) return;
     showAnswer(answer);
+    $("prediction").dataset.request = mine;
     setStatus(`${what}: ${answer.prediction}`);
   } catch (error) {
     if (mine === sequence) setStatus(error.message, true);
