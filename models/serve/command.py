@@ -93,6 +93,11 @@ def serve(args: argparse.Namespace, echo=print) -> int:
     echo(f"serving {runs} at {url}  (Ctrl-C stops)", flush=True)
     if not is_loopback(args.host):
         echo(f"note: --host {args.host} lets other machines reach this server", flush=True)
-    make_server(inference, sock).run(sockets=[sock])
-    sock.close()
+    try:
+        make_server(inference, sock).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on: the normal stop
+        pass
+    finally:
+        sock.close()
+    echo("server stopped", flush=True)
     return 0
