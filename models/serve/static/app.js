@@ -121,7 +121,7 @@ function showEmpty() {
   delete $("prediction").dataset.digit;
   renderBars(null);
   $("prepared").getContext("2d").clearRect(0, 0, 28, 28);
-  $("features").replaceChildren();
+  $("features").innerHTML = "<p class=\"note\">Draw a digit to see them.</p>";
   setStatus("Draw a digit with the mouse or a finger.");
 }
 
