@@ -6,7 +6,9 @@ import base64
 import http.client
 import io
 import json
+import os
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -176,6 +178,24 @@ def test_run_may_be_left_out(url):
     _, runs = request(url + "api/runs")
     status, answer = post_png(url, png_bytes(draw_digit(2)), run="")
     assert status == 200 and answer["run"] == runs["default"]
+
+
+def test_new_runs_appear_and_rewritten_weights_are_reloaded(runs, tmp_path):
+    root = tmp_path / "runs"
+    shutil.copytree(runs / RUN, root / "first")
+    catalog = Catalog.scan(root)
+    inference = Inference(catalog)
+    with BackgroundServer(inference) as url:
+        shutil.copytree(runs / RUN, root / "later" / "second")  # trained while serving
+        _, listed = request(url + "api/runs")
+        assert [run["id"] for run in listed["runs"]] == ["first", "later/second"]
+        first = catalog.get("first")
+        model = inference.model(first)[0]
+        assert inference.model(first)[0] is model
+        weights = first.weights.stat()
+        os.utime(first.weights, ns=(weights.st_atime_ns, weights.st_mtime_ns + 10**9))
+        assert inference.model(first)[0] is not model
+        assert len(inference._models) == 1  # the old version is gone
 
 
 # -- bad input ----------------------------------------------------------------------------------

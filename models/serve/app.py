@@ -43,6 +43,7 @@ def create_app(inference: Inference, trusted_hosts: list[str] | None = None) -> 
     catalog = inference.catalog
 
     async def runs(request: Request) -> JSONResponse:
+        await run_in_threadpool(catalog.refresh)
         listed = [run.to_json() for run in catalog.runs.values()]
         return JSONResponse({"root": str(catalog.root), "default": catalog.default().id,
                              "runs": listed})  # fmt: skip

@@ -32,16 +32,19 @@ class Catalog:
     ``Catalog.single(path)`` offers one checkpoint file or run folder instead.
     """
 
-    def __init__(self, root: Path, runs: list[RunInfo]) -> None:
-        self.root = root
+    def __init__(self, root: Path, runs: list[RunInfo], scanned: bool = False) -> None:
+        self.root, self.scanned = root, scanned
         self.runs = {run.id: run for run in runs}
 
     @classmethod
     def scan(cls, root: str | Path) -> "Catalog":
         root = Path(root).resolve()
-        folders = {p.parent for name in (WEIGHTS, CHECKPOINT) for p in root.rglob(name)}
-        runs = [_info(root, folder, _weights_file(folder)) for folder in sorted(folders)]
-        return cls(root, runs)
+        return cls(root, _find_runs(root), scanned=True)
+
+    def refresh(self) -> None:
+        """Look at the runs folder again (a run trained since the server started appears)."""
+        if self.scanned:
+            self.runs = {run.id: run for run in _find_runs(self.root)}
 
     @classmethod
     def single(cls, weights: Path) -> "Catalog":
@@ -57,6 +60,8 @@ class Catalog:
         the root (400) or one that is not a run (404)."""
         if run_id is None or run_id == "":
             return self.default()
+        if run_id not in self.runs:
+            self.refresh()
         if run_id in self.runs:
             return self.runs[run_id]
         target = (self.root / run_id).resolve()
@@ -65,6 +70,11 @@ class Catalog:
         raise ApiError(
             f"run {run_id!r}: no such run in {self.root} (GET /api/runs lists them)", status=404
         )
+
+
+def _find_runs(root: Path) -> list[RunInfo]:
+    folders = {p.parent for name in (WEIGHTS, CHECKPOINT) for p in root.rglob(name)}
+    return [_info(root, folder, _weights_file(folder)) for folder in sorted(folders)]
 
 
 def _weights_file(folder: Path) -> Path:

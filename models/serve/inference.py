@@ -45,13 +45,15 @@ class Inference:
         self.catalog, self.data_dir = catalog, data_dir
         self._forward = threading.Lock()  # one forward pass at a time (see the module docstring)
         self._loading = threading.Lock()  # each model and test set is built once
-        self._models: dict[str, tuple] = {}
-        self._test_sets: dict[str, TestSet] = {}
+        self._models: dict[tuple, tuple] = {}  # by _version(run)
+        self._test_sets: dict[tuple, TestSet] = {}
 
     def model(self, run: RunInfo):
-        """(model, config) of ``run``, loaded as ``evaluate``/``predict`` load it."""
+        """(model, config) of ``run``, loaded as ``evaluate``/``predict`` load it; loaded again
+        when its weights file has been rewritten (a run still training)."""
+        key = _version(run)
         with self._loading:
-            if run.id not in self._models:
+            if key not in self._models:
                 from ..commands import CommandError, load_model
 
                 args = SimpleNamespace(checkpoint=str(run.weights), model=None, classic=None)
@@ -61,8 +63,15 @@ class Inference:
                     raise ApiError(f"run {run.id!r}: cannot load it ({error})", 500) from None
                 if self.data_dir is not None:
                     config.data_dir = self.data_dir
-                self._models[run.id] = (model, config)
-            return self._models[run.id]
+                self._forget(run.id)
+                self._models[key] = (model, config)
+            return self._models[key]
+
+    def _forget(self, run_id: str) -> None:
+        """Drop the older versions of a run (the caller holds the loading lock)."""
+        for cache in (self._models, self._test_sets):
+            for key in [key for key in cache if key[0] == run_id]:
+                del cache[key]
 
     def predict(self, run: RunInfo, digit: np.ndarray, features: bool = True) -> dict:
         """The answer of ``POST /api/predict`` for one prepared (28, 28) digit."""
@@ -82,9 +91,10 @@ class Inference:
     def test_set(self, run: RunInfo) -> TestSet:
         """The run's own test set (its dataset and --test-limit) and the model's answers."""
         model, config = self.model(run)
+        key = _version(run)
         with self._loading:
-            if run.id in self._test_sets:
-                return self._test_sets[run.id]
+            if key in self._test_sets:
+                return self._test_sets[key]
             from ..data import datasets
 
             try:
@@ -96,8 +106,16 @@ class Inference:
             for start in range(0, len(images), EVAL_BATCH):
                 with self._forward:
                     parts.append(probabilities(model, images[start : start + EVAL_BATCH] / 255.0))
-            self._test_sets[run.id] = TestSet(images, labels, np.concatenate(parts))
-            return self._test_sets[run.id]
+            self._test_sets[key] = TestSet(images, labels, np.concatenate(parts))
+            return self._test_sets[key]
+
+
+def _version(run: RunInfo) -> tuple[str, int]:
+    """The run and the time its weights were written: a rewritten file is a new version."""
+    try:
+        return run.id, run.weights.stat().st_mtime_ns
+    except OSError:
+        raise ApiError(f"run {run.id!r}: its weights file {run.weights} is gone", 404) from None
 
 
 def raw_arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
