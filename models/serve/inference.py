@@ -44,13 +44,19 @@ class Inference:
     def __init__(self, catalog: Catalog, data_dir: str | None = None) -> None:
         self.catalog, self.data_dir = catalog, data_dir
         self._forward = threading.Lock()  # one forward pass at a time (see the module docstring)
-        self._loading = threading.Lock()  # each model and test set is built once
+        self._loading = threading.Lock()  # each model is loaded once
+        self._evaluating = threading.Lock()  # each test set is evaluated once (between its
+        # batches, live predictions get the forward lock)
         self._models: dict[tuple, tuple] = {}  # by _version(run)
         self._test_sets: dict[tuple, TestSet] = {}
 
     def model(self, run: RunInfo):
         """(model, config) of ``run``, loaded as ``evaluate``/``predict`` load it; loaded again
         when its weights file has been rewritten (a run still training)."""
+        return self._loaded(run)[1:]
+
+    def _loaded(self, run: RunInfo) -> tuple[tuple, object, object]:
+        """(version, model, config): the version names the weights file's state loaded."""
         key = _version(run)
         with self._loading:
             if key not in self._models:
@@ -63,15 +69,9 @@ class Inference:
                     raise ApiError(f"run {run.id!r}: cannot load it ({error})", 500) from None
                 if self.data_dir is not None:
                     config.data_dir = self.data_dir
-                self._forget(run.id)
+                _forget(self._models, run.id)  # an older version of the run
                 self._models[key] = (model, config)
-            return self._models[key]
-
-    def _forget(self, run_id: str) -> None:
-        """Drop the older versions of a run (the caller holds the loading lock)."""
-        for cache in (self._models, self._test_sets):
-            for key in [key for key in cache if key[0] == run_id]:
-                del cache[key]
+            return (key, *self._models[key])
 
     def predict(self, run: RunInfo, digit: np.ndarray, features: bool = True) -> dict:
         """The answer of ``POST /api/predict`` for one prepared (28, 28) digit."""
@@ -90,9 +90,8 @@ class Inference:
 
     def test_set(self, run: RunInfo) -> TestSet:
         """The run's own test set (its dataset and --test-limit) and the model's answers."""
-        model, config = self.model(run)
-        key = _version(run)
-        with self._loading:
+        key, model, config = self._loaded(run)
+        with self._evaluating:
             if key in self._test_sets:
                 return self._test_sets[key]
             from ..data import datasets
@@ -106,8 +105,14 @@ class Inference:
             for start in range(0, len(images), EVAL_BATCH):
                 with self._forward:
                     parts.append(probabilities(model, images[start : start + EVAL_BATCH] / 255.0))
+            _forget(self._test_sets, run.id)
             self._test_sets[key] = TestSet(images, labels, np.concatenate(parts))
             return self._test_sets[key]
+
+
+def _forget(cache: dict, run_id: str) -> None:
+    for key in [key for key in cache if key[0] == run_id]:
+        del cache[key]
 
 
 def _version(run: RunInfo) -> tuple[str, int]:
