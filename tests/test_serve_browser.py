@@ -96,15 +96,13 @@ def screenshot(page, name: str) -> None:
 
 
 def settled(page) -> dict:
-    """Wait until the page shows the answer to its latest request; that answer's prediction and
-    probability texts as the page shows them."""
-    page.wait_for_function("document.body.dataset.requests !== undefined && "
-                           "document.getElementById('prediction').dataset.request === "
-                           "document.body.dataset.requests")  # fmt: skip
+    """Wait until the page shows the answer to its latest change (it marks <body data-busy>
+    until then); the prediction and probability texts it shows."""
+    page.wait_for_function("document.body.dataset.busy === undefined")
     return {
         "prediction": page.inner_text("#prediction"),
         "percent": page.locator("#bars .pct").all_inner_texts(),
-        "top": page.get_attribute("#bars .bar.top", "data-digit"),
+        "top": page.evaluate("document.querySelector('#bars .bar.top')?.dataset.digit ?? null"),
     }
 
 
@@ -188,8 +186,15 @@ def test_undo_and_clear(page, url):
     shown_matches(shown, server_answer(page, url))
     assert shown["prediction"] == "1"
     page.click("#clear")
-    page.wait_for_function("document.getElementById('prediction').textContent === '–'")
+    assert settled(page)["prediction"] == "–"
     assert page.locator("#features canvas").count() == 0
+    draw_with_mouse(page, ONE)  # the keys: Ctrl+Z undoes, Escape clears
+    draw_with_mouse(page, [(60, 140), (220, 140)])
+    settled(page)
+    page.keyboard.press("Control+z")
+    assert settled(page)["prediction"] == "1"
+    page.keyboard.press("Escape")
+    assert settled(page)["prediction"] == "–"
 
 
 def test_drawing_with_a_finger(page, url):

@@ -63,8 +63,14 @@ for (const name of ["pointerup", "pointercancel"]) {
     predictSoon(0);
   });
 }
-$("undo").addEventListener("click", () => { strokes.pop(); redraw(); predictSoon(0); });
-$("clear").addEventListener("click", () => { strokes = []; redraw(); predictSoon(0); });
+const undo = () => { strokes.pop(); redraw(); predictSoon(0); };
+const clear = () => { strokes = []; redraw(); predictSoon(0); };
+$("undo").addEventListener("click", undo);
+$("clear").addEventListener("click", clear);
+document.addEventListener("keydown", (event) => { // Ctrl+Z (Cmd+Z) undoes, Escape clears
+  if ((event.ctrlKey || event.metaKey) && event.key === "z") { event.preventDefault(); undo(); }
+  if (event.key === "Escape") clear();
+});
 
 function redraw() {
   ink.fillStyle = "#fff";
@@ -89,12 +95,21 @@ function redraw() {
 }
 
 // -- prediction ---------------------------------------------------------------------------------
+// <body data-busy> from a change until its answer is shown: tests wait for it to go
 function predictSoon(delay) {
   clearTimeout(timer);
+  document.body.dataset.busy = "waiting";
   timer = setTimeout(predictDrawing, delay);
 }
 
+function settle(mine) { // the latest request is answered and no other is due
+  if (mine === sequence && document.body.dataset.busy === "asking") {
+    delete document.body.dataset.busy;
+  }
+}
+
 async function predictDrawing() {
+  timer = null;
   if (strokes.length === 0) { showEmpty(); return; }
   const png = await new Promise((done) => pad.toBlob(done, "image/png"));
   await predict(png, "image/png", "your drawing");
@@ -102,27 +117,30 @@ async function predictDrawing() {
 
 async function predict(body, contentType, what) {
   const mine = ++sequence;
-  document.body.dataset.requests = mine; // with #prediction's data-request: tests see it settle
+  if (timer === null) document.body.dataset.busy = "asking";
   try {
     const answer = await api(`/api/predict?run=${encodeURIComponent(run)}`,
                              { method: "POST", body, headers: { "Content-Type": contentType } });
     if (mine !== sequence) return;
     showAnswer(answer);
-    $("prediction").dataset.request = mine;
     setStatus(`${what}: ${answer.prediction}`);
   } catch (error) {
     if (mine === sequence) setStatus(error.message, true);
+  } finally {
+    settle(mine);
   }
 }
 
 function showEmpty() {
-  ++sequence;
+  const mine = ++sequence;
+  if (timer === null) document.body.dataset.busy = "asking";
   $("prediction").textContent = "–";
   delete $("prediction").dataset.digit;
   renderBars(null);
   $("prepared").getContext("2d").clearRect(0, 0, 28, 28);
   $("features").innerHTML = "<p class=\"note\">Draw a digit to see them.</p>";
   setStatus("Draw a digit with the mouse or a finger.");
+  settle(mine);
 }
 
 function showAnswer(answer) {
