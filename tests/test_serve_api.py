@@ -233,6 +233,8 @@ BAD_GETS = {
     "a path outside the runs folder": ("api/confusion?run=../../etc", 400, "outside the runs"),
     "an absolute path": ("api/confusion?run=/etc", 400, "outside the runs folder"),
     "a run that does not exist": ("api/confusion?run=nope", 404, "no such run"),
+    "a run name with a NUL byte": ("api/confusion?run=a%00b", 400, "not a folder name"),
+    "a run outside, by a longer way": ("api/confusion?run=copy/../../x", 400, "outside the"),
     "a cell out of range": ("api/cell?run=synthetic-run&true=10&predicted=1", 400, "0..9"),
     "a cell without predicted": ("api/cell?run=synthetic-run&true=1", 400, "'predicted'"),
     "an unknown route": ("api/nothing", 404, "Not Found"),

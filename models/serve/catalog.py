@@ -64,7 +64,10 @@ class Catalog:
             self.refresh()
         if run_id in self.runs:
             return self.runs[run_id]
-        target = (self.root / run_id).resolve()
+        try:
+            target = (self.root / run_id).resolve()
+        except (OSError, ValueError) as error:  # a NUL byte, a name too long
+            raise ApiError(f"run {run_id!r}: not a folder name ({error})") from None
         if not target.is_relative_to(self.root):
             raise ApiError(f"run {run_id!r}: outside the runs folder {self.root}", status=400)
         raise ApiError(
