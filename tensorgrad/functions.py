@@ -1,18 +1,27 @@
-"""The differentiable functions: each is both ``tg.name(x, ...)`` and the method ``x.name(...)``.
+"""The differentiable functions: each is both ``tg.name(x, ...)`` and the method ``x.name(...)``
+(``tensor.py`` lists them in the Tensor's class body).
 
-Each is one ``apply`` of a registered op or a short composition of them (mean, var, softmax,
-stack...): composites need no VJP of their own.
+Each is one call of a registered op or a short composition of them (mean, var, softmax,
+stack...): composites need no VJP of their own. This module and ``tensor.py`` are one layer:
+it reads ``tensor.Tensor`` at call time, since the class is built from these functions.
 """
+
+from __future__ import annotations
 
 import builtins
 from collections import namedtuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import tensor as _t
+from .backends import array_module, backend_of, is_array
 from .ops import elementwise as ew
-from .ops import reduce
+from .ops import linalg, reduce
 from .ops import shape as shape_ops
-from .tensor import Tensor, apply, apply_with_residual, coerce_pair
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -41,66 +50,68 @@ def _one_dim(dim, ndim: int, op: str) -> int:
 
 # -- unary and binary elementwise ------------------------------------------------------------
 def exp(x: Tensor) -> Tensor:
-    return apply(ew.EXP, x)
+    return ew.EXP(x)
 
 
 def log(x: Tensor) -> Tensor:
-    return apply(ew.LOG, x)
+    return ew.LOG(x)
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return apply(ew.SQRT, x)
+    return ew.SQRT(x)
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
-    return apply(ew.ABS, x)
+    return ew.ABS(x)
 
 
 def tanh(x: Tensor) -> Tensor:
-    return apply(ew.TANH, x)
+    return ew.TANH(x)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return apply(ew.SIGMOID, x)
+    return ew.SIGMOID(x)
 
 
 def relu(x: Tensor) -> Tensor:
-    return apply(ew.RELU, x)
+    return ew.RELU(x)
 
 
 def neg(x: Tensor) -> Tensor:
-    return apply(ew.NEG, x)
+    return ew.NEG(x)
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 (PyTorch's names)
     """Limit values to [min, max]; the gradient passes where min <= x <= max."""
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
-    return apply(ew.CLAMP, x, min=min, max=max)
+    return ew.CLAMP(x, min=min, max=max)
 
 
 def maximum(a: Tensor, b) -> Tensor:
     """Elementwise maximum; on a tie each input gets half the gradient (as PyTorch)."""
-    return apply(ew.MAXIMUM, *coerce_pair(a, b))
+    return ew.MAXIMUM(*_t.coerce_pair(a, b))
 
 
 def minimum(a: Tensor, b) -> Tensor:
     """Elementwise minimum; on a tie each input gets half the gradient (as PyTorch)."""
-    return apply(ew.MINIMUM, *coerce_pair(a, b))
+    return ew.MINIMUM(*_t.coerce_pair(a, b))
 
 
 def where(condition, x, y) -> Tensor:
     """``x`` where ``condition`` holds, else ``y``; all three broadcast together."""
-    if isinstance(x, Tensor):
-        x, y = coerce_pair(x, y)
-    elif isinstance(y, Tensor):
-        y, x = coerce_pair(y, x)
+    if isinstance(x, _t.Tensor):
+        x, y = _t.coerce_pair(x, y)
+    elif isinstance(y, _t.Tensor):
+        y, x = _t.coerce_pair(y, x)
     else:
         raise TypeError("where: x or y must be a Tensor")
-    cond = condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition))
+    cond = condition
+    if not isinstance(cond, _t.Tensor):
+        cond = _t.Tensor._make(cond if is_array(cond) else np.asarray(cond))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
-    return apply(ew.WHERE, cond, x, y)
+    return ew.WHERE(cond, x, y)
 
 
 def _tensor_where(self: Tensor, condition, y) -> Tensor:
@@ -110,7 +121,7 @@ def _tensor_where(self: Tensor, condition, y) -> Tensor:
 
 # -- reductions ------------------------------------------------------------------------------
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    return apply(reduce.SUM, x, dim=dims(dim, x.ndim, "sum"), keepdim=keepdim)
+    return reduce.SUM(x, dim=dims(dim, x.ndim, "sum"), keepdim=keepdim)
 
 
 def _count(x: Tensor, dim) -> int:
@@ -137,7 +148,7 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 
 def _extreme(x: Tensor, dim, keepdim: bool, largest: bool, name: str):
-    if isinstance(dim, Tensor):
+    if isinstance(dim, _t.Tensor):
         return (maximum if largest else minimum)(x, dim)
     if x.numel() == 0:
         raise RuntimeError(f"{name}: the tensor is empty")
@@ -145,10 +156,10 @@ def _extreme(x: Tensor, dim, keepdim: bool, largest: bool, name: str):
         return _extreme(x.reshape(-1), 0, False, largest, name).values
     axis = _one_dim(dim, x.ndim, name)
     if x.ndim == 0:
-        return MaxResult(x, Tensor._make(np.zeros((), np.int64)))
-    values, index = apply_with_residual(reduce.MAX, x, dim=axis, keepdim=keepdim, largest=largest)
-    indices = index if keepdim else np.squeeze(index, axis)
-    return MaxResult(values, Tensor._make(indices))
+        return MaxResult(x, _t.Tensor._make(array_module(x.data).zeros((), dtype=np.int64)))
+    values, index = reduce.MAX.with_residual(x, dim=axis, keepdim=keepdim, largest=largest)
+    indices = index if keepdim else index.squeeze(axis)
+    return MaxResult(values, _t.Tensor._make(indices))
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
@@ -164,26 +175,26 @@ def min(x: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor._make(np.asarray(np.argmax(x.data), dtype=np.int64))
+        return _t.Tensor._make(array_module(x.data).asarray(x.data.argmax(), dtype=np.int64))
     axis = _one_dim(dim, x.ndim, "argmax")
-    return Tensor._make(np.argmax(x.data, axis=axis, keepdims=keepdim).astype(np.int64))
+    return _t.Tensor._make(x.data.argmax(axis=axis, keepdims=keepdim).astype(np.int64))
 
 
 def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor._make(np.asarray(np.argmin(x.data), dtype=np.int64))
+        return _t.Tensor._make(array_module(x.data).asarray(x.data.argmin(), dtype=np.int64))
     axis = _one_dim(dim, x.ndim, "argmin")
-    return Tensor._make(np.argmin(x.data, axis=axis, keepdims=keepdim).astype(np.int64))
+    return _t.Tensor._make(x.data.argmin(axis=axis, keepdims=keepdim).astype(np.int64))
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, computed without overflow."""
-    return apply(reduce.LOGSUMEXP, x, dim=dims(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+    return reduce.LOGSUMEXP(x, dim=dims(dim, x.ndim, "logsumexp"), keepdim=keepdim)
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x, dim): stable for logits of any magnitude."""
-    return apply(reduce.LOG_SOFTMAX, x, dim=dims(dim, x.ndim, "log_softmax"))
+    return reduce.LOG_SOFTMAX(x, dim=dims(dim, x.ndim, "log_softmax"))
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
@@ -199,7 +210,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
     shape = tuple(int(n) for n in _shape_args(shape))
     if shape == x.shape:
         return x
-    return apply(shape_ops.RESHAPE, x, shape=shape)
+    return shape_ops.RESHAPE(x, shape=shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
@@ -235,7 +246,7 @@ def permute(x: Tensor, *order) -> Tensor:
     if sorted(d % builtins.max(x.ndim, 1) for d in order) != list(range(x.ndim)):
         raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims")
     order = tuple(d % x.ndim for d in order)
-    return x if order == tuple(range(x.ndim)) else apply(shape_ops.PERMUTE, x, dims=order)
+    return x if order == tuple(range(x.ndim)) else shape_ops.PERMUTE(x, dims=order)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -255,7 +266,7 @@ def expand(x: Tensor, *sizes) -> Tensor:
     for have, want in zip(x.shape, shape[lead:]):
         if have != want and have != 1:
             raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}")
-    return x if shape == x.shape else apply(reduce.EXPAND, x, shape=shape)
+    return x if shape == x.shape else reduce.EXPAND(x, shape=shape)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
@@ -265,30 +276,38 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 def sum_to(x: Tensor, shape: tuple) -> Tensor:
     """Sum ``x`` down to ``shape``, the shape it was broadcast from (undoes broadcasting)."""
     shape = tuple(shape)
-    return x if x.shape == shape else apply(reduce.SUM_TO, x, shape=shape)
+    return x if x.shape == shape else reduce.SUM_TO(x, shape=shape)
 
 
 def take_along(x: Tensor, index: np.ndarray, dim: int) -> Tensor:
     """``numpy.take_along_axis``: one value per index along ``dim`` (routes max's gradient)."""
-    return apply(reduce.TAKE_ALONG, x, index=index, dim=dim)
+    return reduce.TAKE_ALONG(x, index=index, dim=dim)
 
 
 def scatter_along(x: Tensor, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
     """Zeros of ``shape`` with ``x`` put at ``index`` along ``dim``: take_along's adjoint."""
-    return apply(reduce.SCATTER_ALONG, x, index=index, dim=dim, shape=tuple(shape))
+    return reduce.SCATTER_ALONG(x, index=index, dim=dim, shape=tuple(shape))
 
 
-def _index_key(key) -> tuple:
-    """A NumPy index tuple: tensors and lists become arrays, bool masks their nonzero indices."""
+def _index_key(key, data) -> tuple:
+    """An index tuple for ``data``'s array module: tensors and lists become arrays on
+    ``data``'s device (a host index may index a tensor anywhere, as in PyTorch), bool masks
+    their nonzero indices."""
+    backend = backend_of(data)
     parts = []
     for k in key if isinstance(key, tuple) else (key,):
-        if isinstance(k, Tensor):
+        if isinstance(k, _t.Tensor):
             k = k.data
         elif isinstance(k, list):
             k = np.asarray(k)
-        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+        if not is_array(k):
+            parts.append(k)
+            continue
+        if backend_of(k) is not backend:
+            k = backend.from_host(backend_of(k).to_host(k), backend.device_of(data))
+        if k.dtype == np.bool_:
             parts.extend(k.nonzero())
-        elif isinstance(k, np.ndarray) and k.dtype.kind not in "iu":
+        elif k.dtype.kind not in "iu":
             raise IndexError(
                 f"index: arrays used as indices must be integer or bool, got {k.dtype}"
             )
@@ -300,12 +319,12 @@ def _index_key(key) -> tuple:
 def getitem(x: Tensor, key) -> Tensor:
     """Indexing with ints, slices, None, Ellipsis, integer arrays and bool masks; repeated
     indices accumulate their gradients."""
-    return apply(shape_ops.INDEX, x, key=_index_key(key))
+    return shape_ops.INDEX(x, key=_index_key(key, x.data))
 
 
 def index_put_zeros(x: Tensor, key: tuple, shape: tuple) -> Tensor:
     """Zeros of ``shape`` with ``x`` added at ``key``: the adjoint of indexing."""
-    return apply(shape_ops.INDEX_PUT_ZEROS, x, key=key, shape=tuple(shape))
+    return shape_ops.INDEX_PUT_ZEROS(x, key=key, shape=tuple(shape))
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -321,7 +340,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
         ):
             shapes = [tuple(u.shape) for u in tensors]
             raise ValueError(f"cat: shapes {shapes} differ outside dim {dim}")
-    return apply(shape_ops.CAT, *tensors, dim=axis)
+    return shape_ops.CAT(*tensors, dim=axis)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -344,30 +363,41 @@ def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Te
         raise ValueError(f"pad: negative padding {pad} is not supported")
     pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
     widths = tuple([(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1])
-    return apply(shape_ops.PAD, x, widths=widths, value=value)
+    return shape_ops.PAD(x, widths=widths, value=value)
 
 
-_METHODS = (
-    exp, log, sqrt, abs, tanh, sigmoid, relu, neg, clamp, maximum, minimum, sum, mean, var, std,
-    max, min, argmax, argmin, logsumexp, log_softmax, softmax, reshape, view, flatten,
-    unsqueeze, squeeze, permute, transpose, expand, expand_as, sum_to, take_along, scatter_along,
-    index_put_zeros,
-)  # fmt: skip
-for _fn in _METHODS:
-    setattr(Tensor, _fn.__name__, _fn)
-Tensor.where = _tensor_where
-Tensor.clip = clamp
-Tensor.__abs__ = abs
-Tensor.__getitem__ = getitem
-
-
-def _reversed_dims(x: Tensor) -> Tensor:
+def _reversed_dims(x):
     return permute(x, tuple(range(x.ndim))[::-1])
 
 
-def _matrix_transpose(x: Tensor) -> Tensor:
+def _matrix_transpose(x):
     return transpose(x, -2, -1)
 
 
-Tensor.T = property(_reversed_dims, doc="All dims reversed.")
-Tensor.mT = property(_matrix_transpose, doc="The last two dims swapped.")
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with ``torch.matmul``'s rules for 1-D operands and broadcast batch dims."""
+    a, b = _t.coerce_pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit (inner dims differ)")
+    a_vector, b_vector = a.ndim == 1, b.ndim == 1
+    if a_vector:
+        a = a.reshape(1, -1)
+    if b_vector:
+        b = b.reshape(-1, 1)
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dims of {a.shape} and {b.shape} do not broadcast"
+            ) from None
+    out = linalg.MATMUL(a, b)
+    if a_vector and b_vector:
+        return out.reshape(out.shape[:-2])
+    if a_vector:
+        return out.reshape(out.shape[:-2] + out.shape[-1:])
+    if b_vector:
+        return out.reshape(out.shape[:-1])
+    return out

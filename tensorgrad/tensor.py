@@ -1,17 +1,24 @@
-"""Tensor: an ndarray, its gradient, and the graph node that produced it.
+"""Tensor: an array of one device, its gradient, and the graph node that produced it.
 
-Every differentiable method is one call of ``apply`` on a registered op (``tensorgrad.ops``), or a
-short composition of such calls. Where tensorgrad differs from PyTorch the docstring says so.
+Every method a reader looks for is here: the attributes, autograd, devices and dtypes, the
+operators, and (listed at the end of the class) the differentiable functions of
+``tensorgrad.functions``, each of which is both ``tg.name(x)`` and ``x.name()``. Each op
+application goes through ``Tensor._apply``, which runs the op's forward on the inputs' arrays
+and records a graph node. Where tensorgrad differs from PyTorch the docstring says so.
 """
 
 import numpy as np
 
+from . import functions as fn  # functions reads this module's Tensor at call time
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
-from .autograd.grad_mode import _GRAD_ENABLED
 from .autograd.graph import Node
+from .backends import as_device, backend_for, backend_of, is_array, on_device
+from .backends.device import device as Device
+from .backends.device import device_types
 from .dtypes import PYTHON_SCALARS, as_dtype, check_float, float32, scalar_array
+from .ops import device as device_ops
 from .ops import elementwise as ew
-from .ops import linalg
+from .ops.registry import GRAD_ENABLED
 
 _PRINT_OPTIONS = {"precision": 4, "separator": ", ", "threshold": 1000, "edgeitems": 3}
 
@@ -24,37 +31,28 @@ def _forward(op, inputs: tuple, params: dict):
         raise type(error)(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
 
 
-def apply_with_residual(op, *inputs, **params):
-    """Run ``op`` on the inputs' arrays; record a Node when grad is on and an input needs it."""
-    anomaly = _ANOMALY.get()
-    if anomaly:
-        with np.errstate(all="ignore"):  # a NaN/Inf raises below, naming the op, not a warning
-            out = _forward(op, inputs, params)
-    else:
-        out = _forward(op, inputs, params)
-    residual = None
-    if op.residual:
-        out, residual = out
-    if anomaly:
-        check_finite(out, "forward output", op.name, user_frame())
-    result = Tensor._make(out)
-    if _GRAD_ENABLED.get() and any(t.requires_grad for t in inputs):
-        result.requires_grad = True
-        saved = out if op.save_out else None
-        where = user_frame() if anomaly else None
-        result._node = Node(op, inputs, saved, residual, params, where)
-    return result, residual
-
-
-def apply(op, *inputs, **params):
-    return apply_with_residual(op, *inputs, **params)[0]
+def _on_one_device(name: str, inputs: tuple) -> tuple:
+    """The inputs on one device: 0-d CPU tensors join the others' device (PyTorch's rule for
+    scalars); any other mix is an error naming the op and both devices."""
+    devices = [t.device for t in inputs]
+    others = [d for t, d in zip(inputs, devices) if not (d.type == "cpu" and t.ndim == 0)]
+    target = others[0] if others else devices[0]
+    for d in others:
+        if d != target:
+            raise RuntimeError(
+                f"{name}: expected all tensors to be on the same device, but found at least "
+                f"two devices, {target} and {d}"
+            )
+    return tuple(t if d == target else device_ops.TO_DEVICE(t, device=target)
+                 for t, d in zip(inputs, devices))  # fmt: skip
 
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``data`` is the underlying ``numpy.ndarray`` (in PyTorch ``.data`` is a Tensor). Operators,
-    broadcasting and dtype promotion follow PyTorch; a Python scalar takes the tensor's dtype.
+    ``data`` is the underlying array: a ``numpy.ndarray`` on the CPU, the device's array
+    elsewhere (in PyTorch ``.data`` is a Tensor). Operators, broadcasting and dtype promotion
+    follow PyTorch; a Python scalar takes the tensor's dtype.
     """
 
     __slots__ = ("data", "requires_grad", "grad", "_node", "_hooks", "__weakref__")
@@ -68,14 +66,43 @@ class Tensor:
         self._node = self._hooks = None
 
     @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool = False, node=None) -> "Tensor":
+    def _make(cls, data, requires_grad: bool = False, node=None) -> "Tensor":
+        """A tensor around an array (kept, not copied) or a scalar (made a 0-d CPU array)."""
         t = object.__new__(cls)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        t.data = data if isinstance(data, np.ndarray) or is_array(data) else np.asarray(data)
         t.requires_grad = requires_grad
         t.grad = t._node = t._hooks = None
         if node is not None:
             t._node = node
         return t
+
+    @classmethod
+    def _apply(cls, op, inputs: tuple, params: dict) -> tuple:
+        """Run ``op`` on the inputs' arrays; record a Node when grad is on and an input needs
+        it. Returns ``(output tensor, residual)`` (the residual is None unless the op has one)."""
+        kind = type(inputs[0].data)
+        for t in inputs:
+            if type(t.data) is not kind:
+                inputs = _on_one_device(op.name, inputs)
+                break
+        anomaly = _ANOMALY.get()
+        if anomaly:
+            with backend_of(inputs[0].data).errstate(all="ignore"):  # the check below names it
+                out = _forward(op, inputs, params)
+        else:
+            out = _forward(op, inputs, params)
+        residual = None
+        if op.residual:
+            out, residual = out
+        if anomaly:
+            check_finite(out, "forward output", op.name, user_frame())
+        result = cls._make(out)
+        if GRAD_ENABLED.get() and any(t.requires_grad for t in inputs):
+            result.requires_grad = True
+            saved = out if op.save_out else None
+            where = user_frame() if anomaly else None
+            result._node = Node(op, inputs, saved, residual, params, where)
+        return result, residual
 
     # -- attributes -------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape, doc="The sizes of the dims, a tuple.")
@@ -83,6 +110,15 @@ class Tensor:
     ndim = property(lambda self: self.data.ndim, doc="The number of dims.")
     grad_fn = property(lambda self: self._node, doc="The Node that made this tensor, or None.")
     is_leaf = property(lambda self: self._node is None, doc="True unless an op recorded it.")
+
+    @property
+    def device(self):
+        """The ``tg.device`` the data lives on."""
+        return backend_of(self.data).device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
 
     def size(self, dim: int | None = None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -94,9 +130,15 @@ class Tensor:
         return self.data.ndim
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied); refuses a tensor that requires grad."""
+        """The data as an ndarray (shared, not copied); refuses a tensor that requires grad
+        and, as PyTorch, a tensor that is not on the CPU (``.cpu()`` copies it over)."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad; use detach()")
+        if not isinstance(self.data, np.ndarray):
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
         return self.data
 
     def item(self):
@@ -127,13 +169,16 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        data = self.numpy() if not isinstance(self.data, np.ndarray) else self.data
+        return data if dtype is None else data.astype(dtype)
 
     __hash__ = object.__hash__  # == is elementwise, identity stays the hash
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, prefix="tensor(", **_PRINT_OPTIONS)
-        extra = f", dtype={self.dtype}"
+        host = backend_of(self.data).to_host(self.data)
+        body = np.array2string(host, prefix="tensor(", **_PRINT_OPTIONS)
+        extra = "" if isinstance(self.data, np.ndarray) else f", device='{self.device}'"
+        extra += f", dtype={self.dtype}"
         if self._node is not None:
             extra += f", grad_fn={self._node!r}"
         elif self.requires_grad:
@@ -182,10 +227,31 @@ class Tensor:
 
         backward(self, gradient, retain_graph, create_graph)
 
-    # -- dtype ------------------------------------------------------------------------------
-    def to(self, dtype) -> "Tensor":
-        dtype = as_dtype(dtype)
-        return self if dtype == self.dtype else apply(ew.TO, self, dtype=dtype)
+    # -- devices and dtypes ---------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)`` (its device and dtype), or
+        the keywords ``device=``, ``dtype=``, ``copy=``; ``non_blocking`` is accepted and
+        ignored. Returns ``self`` when nothing changes (unless ``copy=True``), as PyTorch."""
+        where, dtype, copy = parse_to_args(args, kwargs)
+        out = self
+        if where is not None:
+            where = as_device(where)
+            backend_for(where)  # a clear error when the device cannot be had
+            if not on_device(self.device, where):
+                out = device_ops.TO_DEVICE(out, device=where)
+        if dtype is not None and dtype != out.dtype:
+            out = ew.TO(out, dtype=dtype)
+        if copy and out is self:
+            out = ew.TO(self, dtype=self.dtype)
+        return out
+
+    def cpu(self) -> "Tensor":
+        """This tensor on the CPU (itself when it is there)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> "Tensor":
+        """This tensor on a GPU (``device``: an index or ``cuda:N``; default the current one)."""
+        return self.to("cuda" if device is None else as_device(device))
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -204,75 +270,77 @@ class Tensor:
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other):
-        return apply(ew.ADD, *coerce_pair(self, other))
+        return ew.ADD(*coerce_pair(self, other))
 
     def __radd__(self, other):
-        return apply(ew.ADD, *coerce_pair(self, other, reflected=True))
+        return ew.ADD(*coerce_pair(self, other, reflected=True))
 
     def __sub__(self, other):
-        return apply(ew.SUB, *coerce_pair(self, other))
+        return ew.SUB(*coerce_pair(self, other))
 
     def __rsub__(self, other):
-        return apply(ew.SUB, *coerce_pair(self, other, reflected=True))
+        return ew.SUB(*coerce_pair(self, other, reflected=True))
 
     def __mul__(self, other):
-        return apply(ew.MUL, *coerce_pair(self, other))
+        return ew.MUL(*coerce_pair(self, other))
 
     def __rmul__(self, other):
-        return apply(ew.MUL, *coerce_pair(self, other, reflected=True))
+        return ew.MUL(*coerce_pair(self, other, reflected=True))
 
     def __truediv__(self, other):
-        return apply(ew.DIV, *coerce_pair(self, other, true_divide=True))
+        return ew.DIV(*coerce_pair(self, other, true_divide=True))
 
     def __rtruediv__(self, other):
-        return apply(ew.DIV, *coerce_pair(self, other, reflected=True, true_divide=True))
+        return ew.DIV(*coerce_pair(self, other, reflected=True, true_divide=True))
 
     def __pow__(self, exponent):
         if isinstance(exponent, int | float) and not isinstance(exponent, bool):
-            return apply(ew.POW_SCALAR, self, exponent=exponent)
-        return apply(ew.POW, *coerce_pair(self, exponent))
+            return ew.POW_SCALAR(self, exponent=exponent)
+        return ew.POW(*coerce_pair(self, exponent))
 
     def __rpow__(self, base):
         if isinstance(base, int | float) and not isinstance(base, bool):
             if base <= 0:
-                return apply(ew.POW, *coerce_pair(self, base, reflected=True))
+                return ew.POW(*coerce_pair(self, base, reflected=True))
             x = self if self.is_floating_point() else self.float()
-            return apply(ew.RPOW_SCALAR, x, base=float(base))
-        return apply(ew.POW, *coerce_pair(self, base, reflected=True))
+            return ew.RPOW_SCALAR(x, base=float(base))
+        return ew.POW(*coerce_pair(self, base, reflected=True))
 
     def __neg__(self):
-        return apply(ew.NEG, self)
+        return ew.NEG(self)
 
     def __pos__(self):
         return self
 
     def __matmul__(self, other):
-        return matmul(self, other)
+        return fn.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return matmul(coerce_pair(self, other, reflected=True)[0], self)
+        return fn.matmul(coerce_pair(self, other, reflected=True)[0], self)
 
-    def _compare(self, other, ufunc):
+    def _compare(self, other, name: str):
         a, b = coerce_pair(self, other)
-        return Tensor._make(ufunc(a.data, b.data))
+        if type(a.data) is not type(b.data):
+            a, b = _on_one_device(name, (a, b))
+        return Tensor._make(getattr(backend_of(a.data).xp, name)(a.data, b.data))
 
     def __eq__(self, other):
-        return self._compare(other, np.equal)
+        return self._compare(other, "equal")
 
     def __ne__(self, other):
-        return self._compare(other, np.not_equal)
+        return self._compare(other, "not_equal")
 
     def __lt__(self, other):
-        return self._compare(other, np.less)
+        return self._compare(other, "less")
 
     def __le__(self, other):
-        return self._compare(other, np.less_equal)
+        return self._compare(other, "less_equal")
 
     def __gt__(self, other):
-        return self._compare(other, np.greater)
+        return self._compare(other, "greater")
 
     def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
+        return self._compare(other, "greater_equal")
 
     def __invert__(self):
         if self.dtype != np.bool_:
@@ -280,30 +348,78 @@ class Tensor:
         return Tensor._make(~self.data)
 
     def __and__(self, other):
-        return self._compare(other, np.logical_and)
+        return self._compare(other, "logical_and")
 
     def __or__(self, other):
-        return self._compare(other, np.logical_or)
+        return self._compare(other, "logical_or")
+
+    __abs__ = fn.abs
+    __getitem__ = fn.getitem
+
+    # -- the differentiable functions as methods (``tensorgrad.functions``) ----------------------
+    exp, log, sqrt, abs, tanh, sigmoid, relu, neg = (
+        fn.exp, fn.log, fn.sqrt, fn.abs, fn.tanh, fn.sigmoid, fn.relu, fn.neg,
+    )  # fmt: skip
+    clamp = clip = fn.clamp
+    maximum, minimum, where = fn.maximum, fn.minimum, fn._tensor_where
+    sum, mean, var, std, logsumexp = fn.sum, fn.mean, fn.var, fn.std, fn.logsumexp
+    max, min, argmax, argmin = fn.max, fn.min, fn.argmax, fn.argmin
+    log_softmax, softmax = fn.log_softmax, fn.softmax
+    reshape, view, flatten, unsqueeze, squeeze = (
+        fn.reshape, fn.view, fn.flatten, fn.unsqueeze, fn.squeeze,
+    )  # fmt: skip
+    permute, transpose, expand, expand_as = fn.permute, fn.transpose, fn.expand, fn.expand_as
+    sum_to, take_along, scatter_along, index_put_zeros = (
+        fn.sum_to, fn.take_along, fn.scatter_along, fn.index_put_zeros,
+    )  # fmt: skip
+    T = property(fn._reversed_dims, doc="All dims reversed.")
+    mT = property(fn._matrix_transpose, doc="The last two dims swapped.")
+
+
+def parse_to_args(args: tuple, kwargs: dict) -> tuple:
+    """``(device or None, dtype or None, copy)`` from the ways ``Tensor.to`` may be called."""
+    unknown = set(kwargs) - {"device", "dtype", "copy", "non_blocking"}
+    if unknown:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(unknown)}")
+    where, dtype = kwargs.get("device"), kwargs.get("dtype")
+    if len(args) > 2:
+        raise TypeError(f"to() takes at most 2 positional arguments, got {len(args)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            where, dtype = arg.device, arg.dtype
+        elif isinstance(arg, Device) or (isinstance(arg, int) and not isinstance(arg, bool)):
+            where = arg
+        elif isinstance(arg, str) and arg.partition(":")[0] in device_types():
+            where = arg
+        else:
+            dtype = as_dtype(arg)
+    return where, None if dtype is None else as_dtype(dtype), bool(kwargs.get("copy", False))
 
 
 def coerce_pair(tensor: "Tensor", other, reflected: bool = False, true_divide: bool = False):
     """The two operands of a binary op as Tensors, ``tensor`` first unless ``reflected``.
 
-    Python scalars take the tensor's dtype; an integer tensor meeting a float scalar, or true
-    division of two integer tensors, computes in float32 (PyTorch's rules).
+    Python scalars take the tensor's dtype and device; an integer tensor meeting a float
+    scalar, or true division of two integer tensors, computes in float32 (PyTorch's rules).
     """
     if isinstance(other, Tensor):
         pass
     elif isinstance(other, PYTHON_SCALARS) or isinstance(other, np.generic):
-        other = Tensor._make(
-            scalar_array(other.item() if isinstance(other, np.generic) else other, tensor.dtype)
-        )
+        value = other.item() if isinstance(other, np.generic) else other
+        host = scalar_array(value, tensor.dtype)
+        if isinstance(tensor.data, np.ndarray):
+            other = Tensor._make(host)
+        else:
+            backend = backend_of(tensor.data)
+            other = Tensor._make(backend.xp.asarray(host.item(), dtype=host.dtype))
         if other.dtype != tensor.dtype and other.dtype.kind == "f":
             tensor = tensor.to(other.dtype)
+    elif is_array(other):
+        other = Tensor._make(other)
     else:
         from .creation import tensor as make_tensor
 
-        other = make_tensor(other)
+        other = make_tensor(other, device=tensor.device)
     if true_divide and tensor.dtype.kind in "biu" and other.dtype.kind in "biu":
         tensor, other = tensor.to(float32), other.to(float32)
     return (other, tensor) if reflected else (tensor, other)
@@ -318,33 +434,4 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """Matrix product with ``torch.matmul``'s rules for 1-D operands and broadcast batch dims."""
-    a, b = coerce_pair(a, b)
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit (inner dims differ)")
-    a_vector, b_vector = a.ndim == 1, b.ndim == 1
-    if a_vector:
-        a = a.reshape(1, -1)
-    if b_vector:
-        b = b.reshape(-1, 1)
-    if a.ndim > 2 or b.ndim > 2:
-        try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(
-                f"matmul: batch dims of {a.shape} and {b.shape} do not broadcast"
-            ) from None
-    out = apply(linalg.MATMUL, a, b)
-    if a_vector and b_vector:
-        return out.reshape(out.shape[:-2])
-    if a_vector:
-        return out.reshape(out.shape[:-2] + out.shape[-1:])
-    if b_vector:
-        return out.reshape(out.shape[:-1])
-    return out
-
-
-from . import functions  # noqa: E402,F401  (defines the remaining methods: unary, reductions, shape)
+matmul = fn.matmul

@@ -46,9 +46,8 @@ def row_conv2d(x, w, b, stride, padding, dilation, groups):
 
 def tg_conv_input_grad(g, w, **params):
     from tensorgrad.ops.conv import CONV2D_INPUT_GRAD
-    from tensorgrad.tensor import apply
 
-    return apply(CONV2D_INPUT_GRAD, g, w, **params)
+    return CONV2D_INPUT_GRAD(g, w, **params)
 
 
 def row_conv_input_grad(g, w, input_shape, stride, padding, dilation, groups):
@@ -57,9 +56,8 @@ def row_conv_input_grad(g, w, input_shape, stride, padding, dilation, groups):
 
 def tg_conv_weight_grad(x, g, **params):
     from tensorgrad.ops.conv import CONV2D_WEIGHT_GRAD
-    from tensorgrad.tensor import apply
 
-    return apply(CONV2D_WEIGHT_GRAD, x, g, **params)
+    return CONV2D_WEIGHT_GRAD(x, g, **params)
 
 
 def row_conv_weight_grad(x, g, weight_shape, stride, padding, dilation, groups):
@@ -80,9 +78,8 @@ def row_max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, relu=Fa
 def tg_pool_op(name):
     def fn(x, **params):
         from tensorgrad.ops import REGISTRY
-        from tensorgrad.tensor import apply
 
-        return apply(REGISTRY[name], x, **params)
+        return REGISTRY[name](x, **params)
 
     fn.__name__ = name
     return fn

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from models.cli import main
+from tensorgrad.models.cli import main
 
 QUICK = ["--dataset", "synthetic", "--limit", "960", "--test-limit", "200", "--batch-size", "64",
          "--epochs", "3", "--no-progress"]  # fmt: skip

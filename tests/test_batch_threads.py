@@ -2,7 +2,7 @@
 
 import pytest
 
-from tensorgrad.ops import batch_threads
+from tensorgrad.backends import batch_threads
 
 
 def test_slices_cover_the_batch_once(monkeypatch):

@@ -194,7 +194,7 @@ def test_second_derivatives_through_a_small_lenet(rng):
 def test_batches_split_across_kernel_threads_match_loops(rng, monkeypatch):
     # LeNet-sized work is split into one slice of the batch per kernel thread; force two slices
     # even on a one-core machine, with an odd batch so the slices differ in size
-    from tensorgrad.ops import batch_threads
+    from tensorgrad.backends import batch_threads
 
     monkeypatch.setattr(batch_threads, "NUM_THREADS", 2)
     monkeypatch.setattr(batch_threads, "MIN_WORK", 0)

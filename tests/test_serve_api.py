@@ -1,4 +1,4 @@
-"""The JSON API of ``python -m models serve``, against the running server (a background thread
+"""The JSON API of ``tensorgrad serve``, against the running server (a background thread
 on 127.0.0.1): answers equal ``predict``'s, every bad input gets a clear 4xx, and 200 concurrent
 requests are all answered correctly."""
 
@@ -19,15 +19,15 @@ from PIL import Image
 from serve_helpers import request, runs_folder
 
 import tensorgrad as tg
-from models.cli import main
-from models.commands import load_model
-from models.predict import probabilities
-from models.preprocess import read_digit
-from models.serve.catalog import Catalog
-from models.serve.inference import Inference
-from models.serve.inputs import MAX_BODY_BYTES
-from models.serve.server import BackgroundServer
-from models.synthetic import draw_digit
+from tensorgrad.models.cli import main
+from tensorgrad.models.commands import load_model
+from tensorgrad.models.predict import probabilities
+from tensorgrad.models.preprocess import read_digit
+from tensorgrad.models.serve.catalog import Catalog
+from tensorgrad.models.serve.inference import Inference
+from tensorgrad.models.serve.inputs import MAX_BODY_BYTES
+from tensorgrad.models.serve.server import BackgroundServer
+from tensorgrad.models.synthetic import draw_digit
 
 RUN = "synthetic-run"
 
@@ -129,8 +129,10 @@ def test_feature_maps_are_the_conv_outputs(url, model):
     status, answer = post_png(url, png_bytes(draw_digit(4)))
     assert status == 200
     maps = answer["feature_maps"]
-    assert [(m["layer"], m["shape"]) for m in maps] == [("features.0", [6, 28, 28]),
-                                                        ("features.3", [16, 10, 10])]
+    assert [(m["layer"], m["shape"]) for m in maps] == [
+        ("features.0", [6, 28, 28]),
+        ("features.3", [16, 10, 10]),
+    ]
     x = tg.from_numpy(((digit - 0.1307) / 0.3081)[None, None].astype(np.float32))
     with tg.no_grad():
         conv1 = model.features[0](x).numpy()[0]

@@ -1,4 +1,4 @@
-"""The page of ``python -m models serve`` in a real headless Chromium (Debian's ``chromium``,
+"""The page of ``tensorgrad serve`` in a real headless Chromium (Debian's ``chromium``,
 driven by Playwright), with every request to anything but this server blocked: draw a digit with
 mouse and touch events, undo and clear, and open a confusion-matrix cell of the explorer.
 
@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from serve_helpers import request, runs_folder
 
-from models.serve.catalog import Catalog
-from models.serve.inference import Inference
-from models.serve.server import BackgroundServer
+from tensorgrad.models.serve.catalog import Catalog
+from tensorgrad.models.serve.inference import Inference
+from tensorgrad.models.serve.server import BackgroundServer
 
 CHROMIUM = os.environ.get("TENSORGRAD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -170,8 +170,10 @@ def test_drawing_a_seven_with_the_mouse(page, url):
     shown_matches(shown, server_answer(page, url))
     assert shown["prediction"] == "7"
     # the prepared input and every convolution's maps are drawn
-    prepared = page.evaluate("Array.from(document.getElementById('prepared').getContext('2d')"
-                             ".getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 == 0)")
+    prepared = page.evaluate(
+        "Array.from(document.getElementById('prepared').getContext('2d')"
+        ".getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 == 0)"
+    )
     assert max(prepared) > 200 and sum(v > 100 for v in prepared) > 20
     assert page.locator("#features figure").count() == 2
     assert page.locator("#features canvas").count() == 6 + 16

@@ -1,4 +1,4 @@
-"""``python -m models serve`` on the command line: help, the URL it prints, and a one-line
+"""``tensorgrad serve`` on the command line: help, the URL it prints, and a one-line
 error with exit status 1 for a missing checkpoint, a port in use and a runs folder with no runs."""
 
 import os
@@ -10,7 +10,7 @@ import sys
 import pytest
 from serve_helpers import request, runs_folder
 
-from models.cli import build_parser, main
+from tensorgrad.models.cli import build_parser, main
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_a_runs_folder_with_no_runs(tmp_path, capsys):
     (tmp_path / "empty-run").mkdir()
     (tmp_path / "empty-run" / "notes.txt").write_text("no weights here")
     status = main(["serve", "--runs", str(tmp_path), "--port", "0"])
-    one_line_error(capsys, status, 1, "no runs found", "python -m models train")
+    one_line_error(capsys, status, 1, "no runs found", "tensorgrad train")
 
 
 def test_a_runs_folder_that_does_not_exist(tmp_path, capsys):
@@ -119,7 +119,7 @@ def test_serves_on_127_0_0_1_and_prints_the_url(runs):
 
 def test_another_host_is_served_only_when_asked_for(runs, capsys, monkeypatch):
     """The default is 127.0.0.1; --host 0.0.0.0 binds all addresses and says so."""
-    import models.serve.server as server
+    from tensorgrad.models.serve import server
 
     bound = []
 

@@ -1,4 +1,4 @@
-"""``python -m models serve``: a local web app to draw digits and see what a trained run sees.
+"""``tensorgrad serve``: a local web app to draw digits and see what a trained run sees.
 
 catalog.py    the runs offered (a runs folder, or one checkpoint) and safe lookup by name
 inputs.py     request bodies (PNG/JPEG bytes, or JSON pixels) -> prepared 28x28 digits, limits

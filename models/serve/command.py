@@ -1,4 +1,4 @@
-"""``python -m models serve``: its options and what it does."""
+"""``tensorgrad serve``: its options and what it does."""
 
 import argparse
 from pathlib import Path
@@ -59,6 +59,7 @@ def add_parser(commands) -> None:
 
 
 def serve(args: argparse.Namespace, echo=print) -> int:
+    from ..cli import PROG
     from ..commands import CommandError, _checkpoint_path
     from ..runs import CHECKPOINT
     from .catalog import Catalog
@@ -76,7 +77,7 @@ def serve(args: argparse.Namespace, echo=print) -> int:
         if not catalog.runs:
             raise CommandError(
                 f"--runs {root}: no runs found (no folder under it holds a model.safetensors "
-                "or checkpoint.safetensors); train one with 'python -m models train'"
+                f"or checkpoint.safetensors); train one with '{PROG} train'"
             )
     inference = Inference(catalog, data_dir=args.data_dir)
     default = catalog.default()

@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 
+from ..backends import array_module
+
 _ANOMALY = contextvars.ContextVar("tensorgrad_detect_anomaly", default=False)
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,10 +58,11 @@ def user_frame() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-def check_finite(array: np.ndarray, what: str, op_name: str, where: str) -> None:
+def check_finite(array, what: str, op_name: str, where: str) -> None:
     """Raise if a floating ``array`` holds NaN or Inf; ``what`` says which pass produced it."""
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        kind = "NaN" if np.isnan(array).any() else "Inf"
+    xp = array_module(array)
+    if array.dtype.kind in "fc" and not xp.isfinite(array).all():
+        kind = "NaN" if xp.isnan(array).any() else "Inf"
         raise RuntimeError(
             f"detect_anomaly: op '{op_name}' produced {kind} in its {what}; "
             f"the op was created at {where}"

@@ -7,8 +7,7 @@ path training uses. With ``create_graph=True`` they are recorded like any other 
 the gradients can be differentiated again.
 """
 
-import numpy as np
-
+from ..backends import backend_of, is_array
 from ..tensor import Tensor
 from .anomaly import check_finite, is_anomaly_enabled, suspended
 from .grad_mode import _GRAD_ENABLED
@@ -57,8 +56,11 @@ def _needed(order: list, wanted: set) -> set:
     return needed
 
 
-def _fit(grad: Tensor, t: Tensor) -> Tensor:
-    """Undo broadcasting and restore the input's dtype: a gradient has its tensor's shape/dtype."""
+def _fit(grad, t: Tensor) -> Tensor:
+    """Undo broadcasting and restore the input's dtype: a gradient has its tensor's shape/dtype.
+    A VJP's plain array (its unrecorded fast path, see ``ops.registry``) becomes a Tensor."""
+    if not isinstance(grad, Tensor):
+        grad = Tensor._make(grad)
     if grad.shape != t.shape:
         grad = grad.sum_to(t.shape)
     if grad.dtype != t.dtype:
@@ -79,7 +81,7 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
     if create_graph:
         t.grad = grad if t.grad is None else t.grad + grad
     elif t.grad is None:
-        t.grad = Tensor._make(np.array(grad.data, dtype=t.dtype))
+        t.grad = Tensor._make(grad.data.astype(t.dtype, copy=True))
     else:
         t.grad = Tensor._make(t.grad.data + grad.data)
 
@@ -169,9 +171,14 @@ def _root_grad(output: Tensor, gradient, position: str) -> Tensor:
                 f"grad can be implicitly created only for scalar outputs; {position} has shape "
                 f"{output.shape}: pass gradient= (or grad_outputs=) of that shape"
             )
-        return Tensor._make(np.ones(output.shape, dtype=output.dtype))
+        return Tensor._make(backend_of(output.data).xp.ones(output.shape, dtype=output.dtype))
     if not isinstance(gradient, Tensor):
-        gradient = Tensor._make(np.asarray(gradient, dtype=output.dtype))
+        if is_array(gradient):
+            gradient = Tensor._make(gradient.astype(output.dtype, copy=False))
+        else:
+            from ..creation import tensor
+
+            gradient = tensor(gradient, dtype=output.dtype, device=output.device)
     if gradient.shape != output.shape:
         raise RuntimeError(
             f"gradient for {position} has shape {gradient.shape}, expected {output.shape}"

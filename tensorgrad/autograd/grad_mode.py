@@ -1,17 +1,14 @@
 """Whether operations are recorded: ``no_grad`` and ``enable_grad``, on a ``contextvars`` flag.
 
-The flag lives in a ContextVar so that threads and asyncio tasks each see their own mode.
+The flag (``tensorgrad.ops.registry.GRAD_ENABLED``, read where ops are applied) lives in a
+ContextVar so that threads and asyncio tasks each see their own mode.
 """
 
 import contextvars
 import functools
 
-_GRAD_ENABLED = contextvars.ContextVar("tensorgrad_grad_enabled", default=True)
-
-
-def is_grad_enabled() -> bool:
-    """True when new operations are recorded for backward (the default)."""
-    return _GRAD_ENABLED.get()
+from ..ops.registry import GRAD_ENABLED as _GRAD_ENABLED
+from ..ops.registry import is_grad_enabled  # noqa: F401  (re-exported)
 
 
 class _GradMode:

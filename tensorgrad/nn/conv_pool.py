@@ -8,10 +8,10 @@ float64; the output keeps the input's dtype.
 
 import numpy as np
 
-from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as conv_ops
 from ..ops import pool as pool_ops
-from ..tensor import Tensor, apply, apply_with_residual
+from ..ops.registry import is_grad_enabled
+from ..tensor import Tensor
 
 
 def _pair(value, name: str, op: str, minimum: int) -> tuple[int, int]:
@@ -118,8 +118,7 @@ def conv2d(
         if bias.dtype != x.dtype:
             raise TypeError(f"{op}: input is {x.dtype} but bias is {bias.dtype}; they must match")
         biases = (bias,)
-    out = apply(
-        conv_ops.CONV2D,
+    out = conv_ops.CONV2D(
         x,
         weight,
         *biases,
@@ -200,8 +199,8 @@ def max_pool2d(
     kernel, stride, padding, dilation, out_size = _pool_args(
         op, x, kernel_size, stride, padding, dilation, ceil_mode
     )
-    out, index = apply_with_residual(
-        pool_ops.MAX_POOL2D, x, kernel_size=kernel, stride=stride, padding=padding,
+    out, index = pool_ops.MAX_POOL2D.with_residual(
+        x, kernel_size=kernel, stride=stride, padding=padding,
         dilation=dilation, out_size=out_size, relu=bool(relu),
     )  # fmt: skip
     if unbatched:
@@ -231,8 +230,7 @@ def avg_pool2d(
     kernel, stride, padding, _, out_size = _pool_args(
         op, x, kernel_size, stride, padding, 1, ceil_mode
     )
-    out = apply(
-        pool_ops.AVG_POOL2D,
+    out = pool_ops.AVG_POOL2D(
         x,
         kernel_size=kernel,
         stride=stride,

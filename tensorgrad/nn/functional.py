@@ -1,17 +1,18 @@
 """``tensorgrad.nn.functional``: layers and losses as functions, PyTorch's signatures.
 
-Convolution and pooling come from ``conv_pool`` (Numba kernels); ``pad`` is ``tg.functions.pad``;
+Convolution and pooling come from ``conv_pool``; ``pad`` is ``tg.functions.pad``;
 the losses live in ``losses_functional``.
 """
 
 import numpy as np
 
 from .. import creation
+from ..backends import backend_of
 from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
-from ..tensor import Tensor, apply, apply_with_residual
+from ..ops.nn import BATCH_NORM, LINEAR
+from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
 from .losses_functional import cross_entropy, mse_loss, nll_loss
-from .primitives import BATCH_NORM, LINEAR
 
 __all__ = [
     "avg_pool2d",
@@ -40,13 +41,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "(input's last dim must equal weight's in_features, weight.shape[1])"
         )
     if bias is None:
-        return apply(LINEAR, input, weight)
+        return LINEAR(input, weight)
     if bias.shape != (weight.shape[0],):
         raise ValueError(
             f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape} "
             f"(expected ({weight.shape[0]},))"
         )
-    return apply(LINEAR, input, weight, bias)
+    return LINEAR(input, weight, bias)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
@@ -58,7 +59,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
         return input
     if p == 1.0:
         return input * 0.0
-    keep = creation.default_generator().random(input.shape, dtype=np.float32) >= p
+    backend = backend_of(input.data)
+    draws = backend.random(
+        creation.default_generator(), "random", input.shape, np.float32, input.device
+    )
+    keep = draws >= p
     mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
     return input * Tensor._make(mask)
 
@@ -103,10 +108,11 @@ def batch_norm(
             )
         affine = ()
         if weight is not None or bias is not None:  # the primitive takes both or neither
-            ones = Tensor._make(np.ones(channels, input.dtype))
-            zeros = Tensor._make(np.zeros(channels, input.dtype))
+            xp = backend_of(input.data).xp
+            ones = Tensor._make(xp.ones(channels, input.dtype))
+            zeros = Tensor._make(xp.zeros(channels, input.dtype))
             affine = (ones if weight is None else weight, zeros if bias is None else bias)
-        out, (_, _, mean, var) = apply_with_residual(BATCH_NORM, input, *affine, eps=eps)
+        out, (_, _, mean, var) = BATCH_NORM.with_residual(input, *affine, eps=eps)
         if training and running_mean is not None:
             running_mean.data *= 1.0 - momentum
             running_mean.data += momentum * mean
@@ -115,7 +121,8 @@ def batch_norm(
             running_var.data += momentum * var * (count / (count - 1))
         return out
     # eval: fold the statistics into one scale and one shift per channel (two passes over input)
-    invstd = (1.0 / np.sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
+    sqrt = backend_of(running_var.data).xp.sqrt
+    invstd = (1.0 / sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
     scale = Tensor._make(invstd) if weight is None else weight * Tensor._make(invstd)
     shift = Tensor._make(-running_mean.data.astype(input.dtype, copy=False)) * scale
     if bias is not None:

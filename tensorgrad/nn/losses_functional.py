@@ -4,8 +4,9 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor, apply
-from .primitives import CROSS_ENTROPY
+from ..backends import backend_of, is_array
+from ..ops.nn import CROSS_ENTROPY
+from ..tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -28,7 +29,7 @@ def _class_targets(input, target, weight, ignore_index: int, fn: str):
     the mask of kept targets, the per-target weight (0 where ignored) and the class weights."""
     dim = _class_dim(input, fn)
     classes = input.shape[dim]
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = _on_device_of(input, target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: class-index targets must be integers (int64), got {t.dtype}")
     expected = input.shape[:dim] + input.shape[dim + 1 :]
@@ -43,19 +44,31 @@ def _class_targets(input, target, weight, ignore_index: int, fn: str):
         raise IndexError(
             f"{fn}: target value {int(t[bad].flat[0])} is out of range for {classes} classes"
         )
-    index = np.where(kept, t, 0).astype(np.int64)
-    w = _weight_array(weight, classes, input.dtype, fn)
-    per_target = kept.astype(input.dtype) if w is None else np.where(kept, w[index], 0)
+    xp = backend_of(input.data).xp
+    index = xp.where(kept, t, 0).astype(np.int64)
+    w = _weight_array(input, weight, classes, fn)
+    per_target = kept.astype(input.dtype) if w is None else xp.where(kept, w[index], 0)
     return dim, index, kept, per_target.astype(input.dtype, copy=False), w
 
 
-def _weight_array(weight, classes: int, dtype, fn: str):
+def _on_device_of(input, value):  # noqa: A002
+    """``value`` (a Tensor, an array or a list) as an array on ``input``'s device."""
+    data = value.data if isinstance(value, Tensor) else value
+    if not is_array(data):
+        data = np.asarray(data)
+    backend = backend_of(input.data)
+    if backend_of(data) is not backend:
+        data = backend.from_host(backend_of(data).to_host(data), input.device)
+    return data
+
+
+def _weight_array(input, weight, classes: int, fn: str):  # noqa: A002
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = _on_device_of(input, weight)
     if w.shape != (classes,):
         raise ValueError(f"{fn}: weight has shape {w.shape}, expected ({classes},)")
-    return w.astype(dtype, copy=False)
+    return w.astype(input.dtype, copy=False)
 
 
 def _reduce(loss: Tensor, reduction: str, denominator) -> Tensor:
@@ -64,7 +77,8 @@ def _reduce(loss: Tensor, reduction: str, denominator) -> Tensor:
     total = loss.sum()
     if reduction == "sum":
         return total
-    with np.errstate(invalid="ignore", divide="ignore"):  # all targets ignored: nan, as PyTorch
+    # all targets ignored: 0 / 0 = nan, as PyTorch
+    with backend_of(loss.data).errstate(invalid="ignore", divide="ignore"):
         return total / denominator
 
 
@@ -99,21 +113,22 @@ def cross_entropy(
         q = target.to(input.dtype)
         if label_smoothing:
             q = q * (1.0 - label_smoothing) + label_smoothing / classes
-        w = _weight_array(weight, classes, input.dtype, fn)
+        w = _weight_array(input, weight, classes, fn)
         if w is not None:
             q = q * Tensor._make(w.reshape(class_shape))
-        loss = apply(CROSS_ENTROPY, input, q, dim=dim)
+        loss = CROSS_ENTROPY(input, q, dim=dim)
         return _reduce(loss, reduction, max(input.numel() // max(classes, 1), 1))
     _, index, kept, per_target, w = _class_targets(input, target, weight, ignore_index, fn)
     # the target distribution q, weights folded in: loss = -sum(q * log_softmax(input))
-    q = np.zeros(input.shape, dtype=input.dtype)
-    np.put_along_axis(q, np.expand_dims(index, dim), np.expand_dims(per_target, dim), axis=dim)
+    xp = backend_of(input.data).xp
+    q = xp.zeros(input.shape, dtype=input.dtype)
+    xp.put_along_axis(q, xp.expand_dims(index, dim), xp.expand_dims(per_target, dim), axis=dim)
     if label_smoothing:
         q *= 1.0 - label_smoothing
-        spread = np.ones(class_shape, input.dtype) if w is None else w.reshape(class_shape)
-        q += (label_smoothing / classes) * spread * np.expand_dims(kept, dim)
-    loss = apply(CROSS_ENTROPY, input, Tensor._make(q), dim=dim)
-    return _reduce(loss, reduction, float(per_target.sum()))
+        spread = xp.ones(class_shape, input.dtype) if w is None else w.reshape(class_shape)
+        q += (label_smoothing / classes) * spread * xp.expand_dims(kept, dim)
+    loss = CROSS_ENTROPY(input, Tensor._make(q), dim=dim)
+    return _reduce(loss, reduction, per_target.sum())
 
 
 def nll_loss(
@@ -128,9 +143,10 @@ def nll_loss(
     fn = "nll_loss"
     _check_reduction(reduction, fn)
     dim, index, _, per_target, _ = _class_targets(input, target, weight, ignore_index, fn)
-    picked = input.take_along(np.expand_dims(index, dim), dim).squeeze(dim)
+    xp = backend_of(input.data).xp
+    picked = input.take_along(xp.expand_dims(index, dim), dim).squeeze(dim)
     loss = picked * Tensor._make(-per_target)
-    return _reduce(loss, reduction, float(per_target.sum()))
+    return _reduce(loss, reduction, per_target.sum())
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002

@@ -1,6 +1,6 @@
-"""Primitive ops: each one forward on ndarrays plus one VJP per input (see ``registry``)."""
+"""Primitive ops: each one forward on arrays plus one VJP per input (see ``registry``)."""
 
-from . import conv, elementwise, linalg, pool, reduce, shape  # noqa: F401,I001  (conv/pool ops register on import)
-from .registry import REGISTRY, Op, defop
+from . import conv, device, elementwise, linalg, nn, pool, reduce, shape  # noqa: F401,I001  (ops register on import)
+from .registry import REGISTRY, Op, defop, is_grad_enabled
 
-__all__ = ["REGISTRY", "Op", "defop", "elementwise", "linalg", "reduce", "shape"]
+__all__ = ["REGISTRY", "Op", "defop", "is_grad_enabled"]

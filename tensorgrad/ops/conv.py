@@ -5,272 +5,72 @@ its weight gradient ``conv2d_weight_grad(x, g)`` (a correlation of input and out
 satisfy ``<conv2d(x, w), g> = <x, input_grad(g, w)> = <w, weight_grad(x, g)>``; every VJP of one
 of them is another of them, so derivatives of any order stay inside these three ops.
 
-With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
-"wide" planes (``tensorgrad.kernels.direct_conv``), the batch split across the kernel threads.
-Strided convolutions use im2col (a Numba kernel) and one BLAS GEMM per group over the whole
-batch. ``conv2d`` takes the bias as an optional third input and adds it while cropping its
-output.
+The arithmetic is the backend's (``tensorgrad.backends``: direct Numba kernels on the CPU,
+im2col and a matmul on other devices). ``conv2d`` takes the bias as an optional third input.
 Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``stride=(sh, sw)``,
 ``padding=(top, bottom, left, right)``, ``dilation=(dh, dw)``, ``groups``; no validation here.
+The residual of ``conv2d`` is backend-specific (the CPU keeps its padded input for the weight
+gradient when ``keep_padded``) and is handed back to the backend's weight gradient as ``padded``.
 """
 
-import functools
-
-import numpy as np
-
-from ..kernels import conv as kconv
-from ..kernels import direct_conv as kdirect
-from .batch_threads import batch_slices, run_slices
-from .registry import defop
+from ..backends import backend_of
+from ..backends.geometry import conv_out_size  # noqa: F401  (re-exported for the nn layer)
+from .registry import defop, is_grad_enabled
 
 
-def conv_out_size(size: int, k: int, s: int, pad_lo: int, pad_hi: int, d: int) -> int:
-    """PyTorch's output length of a convolution along one dim."""
-    return (size + pad_lo + pad_hi - d * (k - 1) - 1) // s + 1
+def _conv2d_forward(x, w, *bias, **params):
+    return backend_of(x).conv2d(x, w, *bias, **params)
 
 
-def _geometry(x_shape, w_shape, stride, padding, dilation):
-    _, _, h, w = x_shape
-    kh, kw = w_shape[2], w_shape[3]
-    (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, padding, dilation
-    oh = conv_out_size(h, kh, sh, pt, pb, dh)
-    ow = conv_out_size(w, kw, sw, pl, pr, dw)
-    return (kh, kw, sh, sw, pt, pl, dh, dw, oh, ow)
+def _input_grad_forward(g, w, **params):
+    return backend_of(g).conv2d_input_grad(g, w, **params)
 
 
-# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
-# the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
-def _wide_length(size: int) -> int:
-    """Length of the wide output rows: ``size`` elements rounded up to 16, so that the kernels'
-    vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
-    return -(-size // 16) * 16
+def _weight_grad_forward(x, g, **params):
+    return backend_of(x).conv2d_weight_grad(x, g, **params)
 
 
-def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
-    """Group ``k``'s channels (axis 1): a strided view when groups > 1 (the kernels take any
-    layout)."""
-    if groups == 1:
-        return array
-    size = array.shape[1] // groups
-    return array[:, k * size : (k + 1) * size]
-
-
-def _padded_shape(shape, padding, geometry):
-    """(N, C, rows, Wp): the padded image plus spare zero rows, so that every wide read (the
-    output's ``_wide_length`` plus the kernel's extent) stays inside its plane."""
-    n, c, h, w = shape
-    pt, pb, pl, pr = padding
-    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
-    wp = w + pl + pr
-    reach = _wide_length(oh * wp) + (kh - 1) * dh * wp + (kw - 1) * dw
-    return (n, c, max(h + pt + pb, -(-reach // wp)), wp)
-
-
-def _pad(x, padding, geometry, out=None):
-    """x zero-padded into ``out`` (or a new array) of ``_padded_shape``."""
-    if out is None:
-        out = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    return kdirect.pad_into(x, padding[0], padding[2], out)
-
-
-def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
-    *_, dh, dw, oh, ow = geometry
-    xpad = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    n, c_in, _, wp = xpad.shape
-    out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
-    length = _wide_length(oh * wp)
-    og = w.shape[0] // groups
-
-    def run(s):
-        _pad(x[s], padding, geometry, xpad[s])
-        planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
-        for k in range(groups):
-            kdirect.conv_forward(
-                _group(planes, groups, k), w[k * og : (k + 1) * og], wp, dh, dw, length,
-                bias[k * og : (k + 1) * og], _group(out[s], groups, k),
-            )  # fmt: skip
-
-    run_slices(run, batch_slices(n, out.size * w[0].size))
-    return out, (xpad if keep_padded else None)
-
-
-@functools.lru_cache(maxsize=64)
-def _taps(channels: int, kh: int, kw: int, row: int, dw: int):
-    """Each tap's channel and offset in its padded plane (kernel row i starts ``i*row`` in),
-    padded to a multiple of 4 with channel-0, offset-0 taps (read-only: shared by calls)."""
-    taps = channels * kh * kw
-    channel = np.zeros(-(-taps // 4) * 4, dtype=np.int64)
-    offset = np.zeros_like(channel)
-    channel[:taps] = np.repeat(np.arange(channels), kh * kw)
-    offset[:taps] = np.tile((np.arange(kh)[:, None] * row + np.arange(kw) * dw).ravel(), channels)
-    channel.flags.writeable = offset.flags.writeable = False
-    return channel, offset
-
-
-def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
-    """``xpad``: the forward's padded planes of this x, or None."""
-    kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
-    n, c_in = x.shape[:2]
-    shape = _padded_shape(x.shape, padding, geometry)
-    wp, plane = shape[3], shape[2] * shape[3]
-    length = _wide_length(oh * wp)
-    c_out, cg = weight_shape[0], weight_shape[1]
-    og, taps = c_out // groups, cg * kh * kw
-    tap_channel, tap_offset = _taps(cg, kh, kw, dh * wp, dw)
-
-    def run(s):
-        padded = _pad(x[s], padding, geometry) if xpad is None else xpad[s]
-        planes = padded.reshape(-1, c_in, plane)
-        dwt = np.empty((c_out, taps), dtype=x.dtype)
-        for k in range(groups):
-            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
-            kdirect.weight_grad_taps(
-                _group(planes, groups, k), _group(g[s], groups, k), wp, length,
-                tap_channel, tap_offset, part,
-            )  # fmt: skip
-            dwt[k * og : (k + 1) * og] = part[:og, :taps]
-        return dwt
-
-    return sum(run_slices(run, batch_slices(n, g.size * taps))).reshape(weight_shape)
-
-
-def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
-    """The gradient of the padded input, ``dxpad[p] = sum w[i, j] * grows[p - i*dh*Wp - j*dw]``
-    over the output gradient as wide rows (zero past ow): kernel row i adds the rows, read
-    after (kw-1)*dw leading zeros with the kernel row flipped, i*dh padded rows further down
-    (the direct kernels' transpose mode: each kernel row touches only the oh rows it reaches).
-    The inside of the padded gradient is the input's gradient."""
-    kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
-    n, c_in, h, wd = input_shape
-    wp = wd + padding[2] + padding[3]
-    lead = (kw - 1) * dw
-    length = _wide_length(oh * wp + lead)
-    # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
-    og = w.shape[0] // groups
-    flipped = [
-        np.ascontiguousarray(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3))
-        for k in range(groups)
-    ]
-    dx = np.empty(input_shape, dtype=g.dtype)
-
-    def run(s):
-        for k in range(groups):
-            kdirect.conv_input_grad(
-                _group(g[s], groups, k), flipped[k], wp, dh, dw, lead, length, pt, pl,
-                _group(dx[s], groups, k),
-            )  # fmt: skip
-
-    run_slices(run, batch_slices(n, n * c_in * length * og * kh * kw))
-    return dx
-
-
-def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*ow)."""
-    c_out = g.shape[1]
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
-
-
-def _conv2d_forward(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
-    """``keep_padded``: return the stride-1 padded input as the residual, for the weight
-    gradient (training); else the residual is None."""
-    geometry = _geometry(x.shape, w.shape, stride, padding, dilation)
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
-    if stride == (1, 1):
-        return _direct_forward(x, w, b, geometry, padding, groups, keep_padded)
-    oh, ow = geometry[-2:]
-    n, c_out = x.shape[0], w.shape[0]
-    cols = kconv.im2col(x, *geometry)
-    w2 = w.reshape(groups, c_out // groups, -1)
-    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
-    res = np.matmul(w2, cols.reshape(groups, -1, n * oh * ow))  # one GEMM per group
-    return kconv.crop_wide(res.reshape(c_out, n, oh, ow), b, out), None
-
-
-def _conv2d_input_grad_forward(g, w, *, input_shape, stride, padding, dilation, groups):
-    geometry = _geometry(input_shape, w.shape, stride, padding, dilation)
-    g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
-    if stride == (1, 1):
-        return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
-    n, c_in, h, wd = input_shape
-    c_out = w.shape[0]
-    oh, ow = geometry[-2:]
-    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    cols = np.matmul(w2, _grad_rows(g, groups)).reshape(-1, n, oh * ow)
-    return kconv.col2im(cols, c_in, h, wd, *geometry)
-
-
-def _conv2d_weight_grad_forward(
-    x, g, *, weight_shape, stride, padding, dilation, groups, padded=None
-):
-    """``padded``: the forward's padded copy of this x (see ``conv2d``), to skip padding."""
-    geometry = _geometry(x.shape, weight_shape, stride, padding, dilation)
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
-    if stride == (1, 1):
-        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, padded)
-    cols = kconv.im2col(x, *geometry)
-    cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
-    # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
-    return np.matmul(_grad_rows(g, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
-
-
-# -- VJPs: each one is another of the three ops (the bias's is a sum) -------------------------
 # conv2d's VJPs get ``(*bias, padded)`` after x and w: the optional bias, then the residual
 def _conv2d_vjp_input(grad, out, x, w, *rest, keep_padded=False, **params):
     """d <conv2d(x, w), g>/dx = conv_transpose2d(g, w)"""
-    from ..tensor import apply
-
-    return apply(CONV2D_INPUT_GRAD, grad, w, input_shape=x.shape, **params)
+    return CONV2D_INPUT_GRAD(grad, w, input_shape=x.shape, **params)
 
 
 def _conv2d_vjp_weight(grad, out, x, w, *rest, keep_padded=False, **params):
     """d <conv2d(x, w), g>/dw = correlate(x, g)"""
-    from ..tensor import apply
-
-    return apply(CONV2D_WEIGHT_GRAD, x, grad, weight_shape=w.shape, padded=rest[-1], **params)
+    return CONV2D_WEIGHT_GRAD(x, grad, weight_shape=w.shape, padded=rest[-1], **params)
 
 
 def _conv2d_vjp_bias(grad, out, x, w, b, padded, **params):
     """d <conv2d(x, w) + b, g>/db = sum of g over the batch and spatial dims"""
-    from ..autograd.grad_mode import is_grad_enabled
-    from ..tensor import Tensor
-
     if is_grad_enabled():
         return grad.sum((0, 2, 3))
-    # unrecorded: einsum reads the strided channels 3x faster than np.sum over (0, 2, 3)
-    return Tensor._make(np.einsum("nchw->c", grad.data))
+    # unrecorded: einsum reads the strided channels 3x faster than a sum over (0, 2, 3)
+    return backend_of(grad.data).xp.einsum("nchw->c", grad.data)
 
 
 def _input_grad_vjp_g(grad, out, g, w, *, input_shape, **params):
     """d <conv_transpose2d(g, w), u>/dg = conv2d(u, w)"""
-    from ..tensor import apply
-
-    return apply(CONV2D, grad, w, **params)
+    return CONV2D(grad, w, **params)
 
 
 def _input_grad_vjp_w(grad, out, g, w, *, input_shape, **params):
     """d <conv_transpose2d(g, w), u>/dw = correlate(u, g)"""
-    from ..tensor import apply
-
-    return apply(CONV2D_WEIGHT_GRAD, grad, g, weight_shape=w.shape, **params)
+    return CONV2D_WEIGHT_GRAD(grad, g, weight_shape=w.shape, **params)
 
 
 def _weight_grad_vjp_x(grad, out, x, g, *, weight_shape, padded=None, **params):
     """d <correlate(x, g), u>/dx = conv_transpose2d(g, u)"""
-    from ..tensor import apply
-
-    return apply(CONV2D_INPUT_GRAD, g, grad, input_shape=x.shape, **params)
+    return CONV2D_INPUT_GRAD(g, grad, input_shape=x.shape, **params)
 
 
 def _weight_grad_vjp_g(grad, out, x, g, *, weight_shape, padded=None, **params):
     """d <correlate(x, g), u>/dg = conv2d(x, u)"""
-    from ..tensor import apply
-
-    return apply(CONV2D, x, grad, **params)
+    return CONV2D(x, grad, **params)
 
 
 # conv2d(x, w[, b]): the bias (C_out,) is optional and added in the same pass as the crop;
-# residual: the stride-1 padded input when keep_padded (training), else None
+# residual: the backend's (the CPU's padded input when keep_padded, else None)
 CONV2D = defop(
     "conv2d",
     _conv2d_forward,
@@ -278,8 +78,8 @@ CONV2D = defop(
     residual=True,
 )
 CONV2D_INPUT_GRAD = defop(
-    "conv2d_input_grad", _conv2d_input_grad_forward, (_input_grad_vjp_g, _input_grad_vjp_w)
+    "conv2d_input_grad", _input_grad_forward, (_input_grad_vjp_g, _input_grad_vjp_w)
 )
 CONV2D_WEIGHT_GRAD = defop(
-    "conv2d_weight_grad", _conv2d_weight_grad_forward, (_weight_grad_vjp_x, _weight_grad_vjp_g)
+    "conv2d_weight_grad", _weight_grad_forward, (_weight_grad_vjp_x, _weight_grad_vjp_g)
 )

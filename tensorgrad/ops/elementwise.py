@@ -6,8 +6,7 @@ sums it back to the input's shape.
 
 import math
 
-import numpy as np
-
+from ..backends import array_module
 from .registry import defop
 
 
@@ -52,7 +51,7 @@ def _pow_b(grad, out, a, b):
 
 
 def _pow_scalar_forward(x, *, exponent):
-    return np.power(x, exponent)
+    return x**exponent
 
 
 def _pow_scalar_vjp(grad, out, x, *, exponent):
@@ -63,7 +62,7 @@ def _pow_scalar_vjp(grad, out, x, *, exponent):
 
 
 def _rpow_scalar_forward(x, *, base):
-    return np.power(base, x)
+    return base**x
 
 
 def _rpow_scalar_vjp(grad, out, x, *, base):
@@ -88,7 +87,7 @@ def _sqrt_vjp(grad, out, x):
 
 def _abs_vjp(grad, out, x):
     """d |x|/dx = sign(x) (0 at 0)"""
-    return grad * np.sign(x.data)
+    return grad * array_module(x.data).sign(x.data)
 
 
 def _tanh_vjp(grad, out, x):
@@ -98,8 +97,9 @@ def _tanh_vjp(grad, out, x):
 
 def _sigmoid_forward(x):
     # exp of a non-positive number only: no overflow for large |x|
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    xp = array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def _sigmoid_vjp(grad, out, x):
@@ -108,7 +108,7 @@ def _sigmoid_vjp(grad, out, x):
 
 
 def _relu_forward(x):
-    return np.maximum(x, 0)
+    return array_module(x).maximum(x, 0)
 
 
 def _relu_vjp(grad, out, x):
@@ -117,22 +117,21 @@ def _relu_vjp(grad, out, x):
 
 
 def _clamp_forward(x, *, min, max):  # noqa: A002 (PyTorch's names)
-    return np.clip(x, min, max)
+    return array_module(x).clip(x, min, max)
 
 
 def _clamp_vjp(grad, out, x, *, min, max):  # noqa: A002
     """d clamp(x)/dx = 1 where min <= x <= max, else 0"""
-    inside = np.ones(x.shape, dtype=bool)
-    if min is not None:
-        inside &= x.data >= min
+    inside = x.data == x.data if min is None else x.data >= min
     if max is not None:
-        inside &= x.data <= max
+        inside = inside & (x.data <= max)
     return grad * inside
 
 
-def _share(first_wins: np.ndarray, tie: np.ndarray, dtype) -> np.ndarray:
+def _share(first_wins, tie, dtype):
     """Gradient weights for maximum/minimum: 1 for the winner, 0.5 each on a tie (as PyTorch)."""
-    return np.where(first_wins, 1.0, np.where(tie, 0.5, 0.0)).astype(dtype)
+    xp = array_module(first_wins)
+    return xp.where(first_wins, 1.0, xp.where(tie, 0.5, 0.0)).astype(dtype)
 
 
 def _maximum_a(grad, out, a, b):
@@ -156,7 +155,7 @@ def _minimum_b(grad, out, a, b):
 
 
 def _where_forward(cond, a, b):
-    return np.where(cond, a, b)
+    return array_module(a).where(cond, a, b)
 
 
 def _where_a(grad, out, cond, a, b):
@@ -178,23 +177,76 @@ def _to_vjp(grad, out, x, *, dtype):
     return grad.to(x.dtype)
 
 
-ADD = defop("add", np.add, (_same, _same))
-SUB = defop("sub", np.subtract, (_same, _negated))
-MUL = defop("mul", np.multiply, (_mul_a, _mul_b))
-DIV = defop("div", np.true_divide, (_div_a, _div_b), save_out=True)
-NEG = defop("neg", np.negative, (_negated,))
-POW = defop("pow", np.power, (_pow_a, _pow_b), save_out=True)
+# -- forwards: operators and the inputs' array module, so that every device computes its own --
+def _add(a, b):
+    return a + b
+
+
+def _subtract(a, b):
+    return a - b
+
+
+def _multiply(a, b):
+    return a * b
+
+
+def _divide(a, b):
+    return a / b
+
+
+def _negative(x):
+    return -x
+
+
+def _power(a, b):
+    return a**b
+
+
+def _exp(x):
+    return array_module(x).exp(x)
+
+
+def _log(x):
+    return array_module(x).log(x)
+
+
+def _sqrt(x):
+    return array_module(x).sqrt(x)
+
+
+def _abs(x):
+    return array_module(x).abs(x)
+
+
+def _tanh(x):
+    return array_module(x).tanh(x)
+
+
+def _maximum(a, b):
+    return array_module(a).maximum(a, b)
+
+
+def _minimum(a, b):
+    return array_module(a).minimum(a, b)
+
+
+ADD = defop("add", _add, (_same, _same))
+SUB = defop("sub", _subtract, (_same, _negated))
+MUL = defop("mul", _multiply, (_mul_a, _mul_b))
+DIV = defop("div", _divide, (_div_a, _div_b), save_out=True)
+NEG = defop("neg", _negative, (_negated,))
+POW = defop("pow", _power, (_pow_a, _pow_b), save_out=True)
 POW_SCALAR = defop("pow_scalar", _pow_scalar_forward, (_pow_scalar_vjp,))
 RPOW_SCALAR = defop("rpow_scalar", _rpow_scalar_forward, (_rpow_scalar_vjp,), save_out=True)
-EXP = defop("exp", np.exp, (_exp_vjp,), save_out=True)
-LOG = defop("log", np.log, (_log_vjp,))
-SQRT = defop("sqrt", np.sqrt, (_sqrt_vjp,), save_out=True)
-ABS = defop("abs", np.abs, (_abs_vjp,))
-TANH = defop("tanh", np.tanh, (_tanh_vjp,), save_out=True)
+EXP = defop("exp", _exp, (_exp_vjp,), save_out=True)
+LOG = defop("log", _log, (_log_vjp,))
+SQRT = defop("sqrt", _sqrt, (_sqrt_vjp,), save_out=True)
+ABS = defop("abs", _abs, (_abs_vjp,))
+TANH = defop("tanh", _tanh, (_tanh_vjp,), save_out=True)
 SIGMOID = defop("sigmoid", _sigmoid_forward, (_sigmoid_vjp,), save_out=True)
 RELU = defop("relu", _relu_forward, (_relu_vjp,))
 CLAMP = defop("clamp", _clamp_forward, (_clamp_vjp,))
-MAXIMUM = defop("maximum", np.maximum, (_maximum_a, _maximum_b))
-MINIMUM = defop("minimum", np.minimum, (_minimum_a, _minimum_b))
+MAXIMUM = defop("maximum", _maximum, (_maximum_a, _maximum_b))
+MINIMUM = defop("minimum", _minimum, (_minimum_a, _minimum_b))
 WHERE = defop("where", _where_forward, (None, _where_a, _where_b))
 TO = defop("to", _to_forward, (_to_vjp,))

@@ -4,8 +4,7 @@ log_softmax, and the gather/scatter pair that routes max's gradient through its 
 ``dim`` arrives normalised by the Tensor layer: a tuple of non-negative axes, or None for all.
 """
 
-import numpy as np
-
+from ..backends import array_module, backend_of
 from .registry import defop
 
 
@@ -17,7 +16,7 @@ def keepdim_shape(shape: tuple, dim: tuple | None) -> tuple:
 
 
 def _sum_forward(x, *, dim, keepdim):
-    return np.sum(x, axis=dim, keepdims=keepdim)
+    return x.sum(axis=dim, keepdims=keepdim)
 
 
 def _sum_vjp(grad, out, x, *, dim, keepdim):
@@ -32,7 +31,7 @@ def _sum_to_forward(x, *, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x
 
 
 def _sum_to_vjp(grad, out, x, *, shape):
@@ -41,59 +40,62 @@ def _sum_to_vjp(grad, out, x, *, shape):
 
 
 def _expand_forward(x, *, shape):
-    return np.broadcast_to(x, shape)
+    return array_module(x).broadcast_to(x, shape)
 
 
 def _expand_vjp(grad, out, x, *, shape):
     """d expand(x)/dx = 1, summed over every copy"""
-    return grad.sum_to(x.shape)
+    return grad if grad.shape == x.shape else SUM_TO(grad, shape=x.shape)
 
 
 def _max_forward(x, *, dim, keepdim, largest):
-    pick = np.argmax if largest else np.argmin
-    index = np.expand_dims(pick(x, axis=dim), dim)
-    values = np.take_along_axis(x, index, axis=dim)
-    return (values if keepdim else np.squeeze(values, dim)), index
+    xp = array_module(x)
+    index = xp.expand_dims((x.argmax if largest else x.argmin)(axis=dim), dim)
+    values = xp.take_along_axis(x, index, axis=dim)
+    return (values if keepdim else values.squeeze(dim)), index
 
 
 def _max_vjp(grad, out, x, index, *, dim, keepdim, largest):
     """d max(x, dim)/dx = 1 at the (first) maximum's index, 0 elsewhere"""
     if not keepdim:
         grad = grad.unsqueeze(dim)
-    return grad.scatter_along(index, dim, x.shape)
+    return SCATTER_ALONG(grad, index=index, dim=dim, shape=x.shape)
 
 
 def _take_along_forward(x, *, index, dim):
-    return np.take_along_axis(x, index, axis=dim)
+    return array_module(x).take_along_axis(x, index, axis=dim)
 
 
 def _take_along_vjp(grad, out, x, *, index, dim):
     """d x[index]/dx = 1 at the gathered positions (each gathered once)"""
-    return grad.scatter_along(index, dim, x.shape)
+    return SCATTER_ALONG(grad, index=index, dim=dim, shape=x.shape)
 
 
 def _scatter_along_forward(src, *, index, dim, shape):
-    out = np.zeros(shape, dtype=src.dtype)
-    np.put_along_axis(out, index, src, axis=dim)
+    xp = array_module(src)
+    out = xp.zeros(shape, dtype=src.dtype)
+    xp.put_along_axis(out, index, src, axis=dim)
     return out
 
 
 def _scatter_along_vjp(grad, out, src, *, index, dim, shape):
     """d scatter(src)/dsrc = 1 read back at the scattered positions"""
-    return grad.take_along(index, dim)
+    return TAKE_ALONG(grad, index=index, dim=dim)
 
 
-def _stable_logsumexp(x: np.ndarray, axis) -> np.ndarray:
+def _stable_logsumexp(x, axis):
     """log(sum(exp(x))) along ``axis`` with keepdims, shifted by the max so it cannot overflow."""
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice, as PyTorch
-        return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    backend = backend_of(x)
+    xp = backend.xp
+    m = x.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    with backend.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice, as PyTorch
+        return xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
 
 
 def _logsumexp_forward(x, *, dim, keepdim):
     out = _stable_logsumexp(x, dim)
-    return out if keepdim else np.squeeze(out, dim)
+    return out if keepdim else out.squeeze(dim)
 
 
 def _logsumexp_vjp(grad, out, x, *, dim, keepdim):

@@ -1,12 +1,11 @@
 """Shape primitives: reshape, permute, indexing and its scatter, concatenation, constant padding."""
 
-import numpy as np
-
+from ..backends import array_module, backend_of, is_array
 from .registry import defop
 
 
 def _reshape_forward(x, *, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 def _reshape_vjp(grad, out, x, *, shape):
@@ -15,17 +14,17 @@ def _reshape_vjp(grad, out, x, *, shape):
 
 
 def _permute_forward(x, *, dims):
-    return np.transpose(x, dims)
+    return x.transpose(dims)
 
 
 def _permute_vjp(grad, out, x, *, dims):
     """d permute(x)/dx = 1, permuted back by the inverse permutation"""
-    return grad.permute(tuple(np.argsort(dims)))
+    return PERMUTE(grad, dims=tuple(sorted(range(len(dims)), key=dims.__getitem__)))
 
 
 def is_basic_index(key: tuple) -> bool:
     """True when ``key`` holds only ints, slices, None and Ellipsis (a view, no repeats)."""
-    return not any(isinstance(k, np.ndarray) for k in key)
+    return not any(is_array(k) for k in key)
 
 
 def _index_forward(x, *, key):
@@ -34,41 +33,42 @@ def _index_forward(x, *, key):
 
 def _index_vjp(grad, out, x, *, key):
     """d x[key]/dx = 1 at the selected positions, summed where an index repeats"""
-    return grad.index_put_zeros(key, x.shape)
+    return INDEX_PUT_ZEROS(grad, key=key, shape=x.shape)
 
 
 def _index_put_zeros_forward(src, *, key, shape):
-    out = np.zeros(shape, dtype=src.dtype)
+    backend = backend_of(src)
+    out = backend.xp.zeros(shape, dtype=src.dtype)
     if is_basic_index(key):
         out[key] = src
     else:
-        np.add.at(out, key, src)  # repeated indices accumulate
+        backend.scatter_add(out, key, src)  # repeated indices accumulate
     return out
 
 
 def _index_put_zeros_vjp(grad, out, src, *, key, shape):
     """d put(src)/dsrc = 1 read back at the same positions"""
-    return grad[key]
+    return INDEX(grad, key=key)
 
 
 def _cat_forward(*xs, dim):
-    return np.concatenate(xs, axis=dim)
+    return array_module(xs[0]).concatenate(xs, axis=dim)
 
 
 def _cat_vjp(grad, out, *xs, dim, index):
     """d cat(xs)/dx_i = 1 on x_i's slice of the output"""
     start = sum(x.shape[dim] for x in xs[:index])
     key = (slice(None),) * dim + (slice(start, start + xs[index].shape[dim]),)
-    return grad[key]
+    return INDEX(grad, key=key)
 
 
 def _pad_forward(x, *, widths, value):
-    return np.pad(x, widths, mode="constant", constant_values=value)
+    return array_module(x).pad(x, widths, mode="constant", constant_values=value)
 
 
 def _pad_vjp(grad, out, x, *, widths, value):
     """d pad(x)/dx = 1 on the unpadded region"""
-    return grad[tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))]
+    return INDEX(grad, key=tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape)))
 
 
 RESHAPE = defop("reshape", _reshape_forward, (_reshape_vjp,))

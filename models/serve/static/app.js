@@ -1,4 +1,4 @@
-// The page of `python -m models serve`: drawing, live prediction, feature maps, test-set explorer.
+// The page of `tensorgrad serve`: drawing, live prediction, feature maps, test-set explorer.
 // Plain JavaScript, no library: everything comes from this server's /api.
 "use strict";
 

@@ -5,42 +5,42 @@ unless ``create_graph=True``); under ``create_graph=True`` the VJPs recompute wh
 from the inputs with tensorgrad ops, so second derivatives are exact.
 """
 
-import numpy as np
-
-from ..autograd.grad_mode import is_grad_enabled
-from ..ops.registry import defop
-from ..tensor import Tensor
+from ..backends import array_module, backend_of
+from .registry import defop, is_grad_enabled
 
 
 def _cross_entropy_forward(x, q, *, dim):
-    shifted = x - np.max(x, axis=dim, keepdims=True)  # no overflow for logits of any size
-    with np.errstate(divide="ignore"):
-        logp = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    backend = backend_of(x)
+    xp = backend.xp
+    shifted = x - x.max(axis=dim, keepdims=True)  # no overflow for logits of any size
+    with backend.errstate(divide="ignore"):
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
     terms = q * logp
     terms[q == 0] = 0  # a class with no target weight adds nothing, even with -inf logits
-    return -np.sum(terms, axis=dim), logp
+    return -terms.sum(axis=dim), logp
 
 
 def _cross_entropy_x(grad, out, x, q, logp, *, dim):
     """d CE(x, q)/dx = softmax(x) * sum(q) - q, where CE = -sum(q * log_softmax(x))"""
     if is_grad_enabled():
         return grad.unsqueeze(dim) * (x.softmax(dim) * q.sum(dim, keepdim=True) - q)
-    q = q.data
-    dx = np.exp(logp) * q.sum(dim, keepdims=True) - q  # one NumPy expression, no op records
-    return Tensor._make(dx * np.expand_dims(grad.data, dim))
+    xp, q = array_module(logp), q.data
+    dx = xp.exp(logp) * q.sum(dim, keepdims=True) - q  # plain arrays, no op records
+    return dx * xp.expand_dims(grad.data, dim)
 
 
 def _cross_entropy_q(grad, out, x, q, logp, *, dim):
     """d CE(x, q)/dq = -log_softmax(x)"""
-    logp = x.log_softmax(dim) if is_grad_enabled() else Tensor._make(logp)
-    return -(grad.unsqueeze(dim) * logp)
+    if is_grad_enabled():
+        return -(grad.unsqueeze(dim) * x.log_softmax(dim))
+    return -(array_module(logp).expand_dims(grad.data, dim) * logp)
 
 
-def _per_channel(*arrays: np.ndarray) -> np.ndarray:
+def _per_channel(*arrays):
     """Sum over every dim but 1 (of the product, for two arrays) as a (C,) array; einsum needs
-    no temporary and reads strided channels faster than ``np.sum(axis=...)``."""
+    no temporary and reads strided channels faster than a sum over several axes."""
     letters = "abcdefghijklmnop"[: arrays[0].ndim]
-    return np.einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
+    return array_module(arrays[0]).einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
 
 
 def _channel_shape(x) -> tuple:
@@ -52,7 +52,7 @@ def _batch_norm_forward(x, *affine, eps):
     mean = (_per_channel(x) / count).astype(x.dtype, copy=False)
     xhat = x - mean.reshape(_channel_shape(x))
     var = (_per_channel(xhat, xhat) / count).astype(x.dtype, copy=False)
-    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    invstd = (1.0 / array_module(x).sqrt(var + eps)).astype(x.dtype, copy=False)
     xhat *= invstd.reshape(_channel_shape(x))
     if not affine:
         return xhat, (xhat, invstd, mean, var)
@@ -82,10 +82,10 @@ def _batch_norm_x(grad, out, x, *args, eps):
     g, count = grad.data, x.data.size // x.shape[1]
     scale = invstd if not affine else invstd * affine[0].data
     dx = xhat * (_per_channel(g, xhat) / count).astype(g.dtype, copy=False).reshape(shape)
-    np.subtract(g, dx, out=dx)
+    array_module(g).subtract(g, dx, out=dx)
     dx -= (_per_channel(g) / count).astype(g.dtype, copy=False).reshape(shape)
     dx *= scale.reshape(shape)
-    return Tensor._make(dx)
+    return dx
 
 
 def _batch_norm_weight(grad, out, x, weight, bias, residual, *, eps):
@@ -93,18 +93,18 @@ def _batch_norm_weight(grad, out, x, weight, bias, residual, *, eps):
     if is_grad_enabled():
         xhat_t, _, axes = _normalised(x, eps)
         return (grad * xhat_t).sum(axes)
-    return Tensor._make(_per_channel(grad.data, residual[0]).astype(grad.dtype, copy=False))
+    return _per_channel(grad.data, residual[0]).astype(grad.dtype, copy=False)
 
 
 def _batch_norm_bias(grad, out, x, weight, bias, residual, *, eps):
     """d bn/db = sum(g) over all dims but the channel"""
     if is_grad_enabled():
         return grad.sum((0,) + tuple(range(2, x.ndim)))
-    return Tensor._make(_per_channel(grad.data).astype(grad.dtype, copy=False))
+    return _per_channel(grad.data).astype(grad.dtype, copy=False)
 
 
 def _linear_forward(x, w, *bias):
-    out = np.matmul(x, w.T)  # BLAS reads w transposed in place
+    out = x @ w.T  # BLAS reads w transposed in place
     if bias:
         out += bias[0]
     return out
@@ -120,7 +120,7 @@ def _linear_x(grad, out, x, w, *bias):
     """d (x @ w^T + b)/dx . g = g @ w"""
     if is_grad_enabled():
         return grad @ w
-    return Tensor._make(np.matmul(grad.data, w.data))
+    return grad.data @ w.data
 
 
 def _linear_w(grad, out, x, w, *bias):
@@ -128,15 +128,12 @@ def _linear_w(grad, out, x, w, *bias):
     g2, x2 = _rows(grad, w.shape[0]), _rows(x, w.shape[1])
     if is_grad_enabled():
         return g2.mT @ x2
-    return Tensor._make(np.matmul(g2.T, x2))
+    return g2.T @ x2
 
 
 def _linear_b(grad, out, x, w, b):
     """d (x @ w^T + b)/db . g = sum of g over the leading dims"""
-    g2 = _rows(grad, w.shape[0])
-    if is_grad_enabled():
-        return g2.sum(0)
-    return Tensor._make(g2.sum(0))
+    return _rows(grad, w.shape[0]).sum(0)  # a Tensor or an array, as _rows gives
 
 
 # cross_entropy(x, q) = -sum(q * log_softmax(x, dim), dim): q is a (soft) target distribution,
@@ -154,5 +151,5 @@ BATCH_NORM = defop(
     residual=True,
 )
 # linear(x, w[, b]) = x @ w^T + b in one op: a fraction of the Python of matmul + transpose +
-# add (and of their three VJPs) per layer; the VJPs use plain NumPy unless create_graph=True
+# add (and of their three VJPs) per layer; the VJPs use plain arrays unless create_graph=True
 LINEAR = defop("linear", _linear_forward, (_linear_x, _linear_w, _linear_b))

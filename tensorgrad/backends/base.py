@@ -1,0 +1,60 @@
+"""A backend: one device type's array module plus the short table of primitives it lacks.
+
+Op forwards use ``backend.xp`` (NumPy on the CPU, CuPy on CUDA) for everything an array
+module provides, and the backend's own methods for the rest: convolution and its two
+gradients, the pools and their backwards, scatter-add, optimizer updates and random draws.
+The methods take and return arrays of this backend only; moving data between devices is
+``from_host`` / ``to_host`` and nothing else.
+"""
+
+import contextlib
+
+import numpy as np
+
+from . import updates
+from .device import device
+
+
+class Backend:
+    """The interface; ``ArrayBackend`` (any array module) and ``CpuBackend`` implement it."""
+
+    type: str  # the device type: "cpu", "cuda", ...
+    xp = None  # the array module
+    array_types: tuple = ()
+
+    def device_of(self, array) -> device:
+        return device(self.type)
+
+    def from_host(self, array: np.ndarray, where: device):
+        """A copy of a host ndarray on device ``where`` of this type."""
+        raise NotImplementedError
+
+    def to_host(self, array) -> np.ndarray:
+        """A host ndarray with the array's values (a copy unless the array is on the host)."""
+        raise NotImplementedError
+
+    # -- random draws: from the host generator, so a seed gives the same numbers everywhere --
+    def random(self, generator: np.random.Generator, kind: str, shape: tuple, dtype, where):
+        """``generator.<kind>`` draws of ``shape`` (``random``, ``standard_normal``) as an
+        array of ``dtype`` on ``where``."""
+        draw = getattr(generator, kind)
+        return self.from_host(draw(shape, dtype=dtype), where)
+
+    # -- optimizer updates (in place) ---------------------------------------------------------
+    def sgd_update(self, p, grad, buf, **hyper):
+        return updates.sgd_update(self.xp, p, grad, buf, **hyper)
+
+    def adam_update(self, p, grad, state, **hyper):
+        updates.adam_update(self.xp, p, grad, state, **hyper)
+
+    def scatter_add(self, out, key, values) -> None:
+        """``out[key] += values`` with repeated indices accumulating."""
+        self.xp.add.at(out, key, values)
+
+    def errstate(self, **kinds):
+        """A context that silences the floating-point warnings named (NumPy's ``errstate``);
+        array modules that never warn need nothing."""
+        return contextlib.nullcontext()
+
+    def __repr__(self) -> str:
+        return f"<{self.type} backend>"
