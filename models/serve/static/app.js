@@ -268,7 +268,13 @@ async function showCell(t, p, button) {
   document.querySelectorAll("#confusion button.selected")
     .forEach((b) => b.classList.remove("selected"));
   button.classList.add("selected");
-  const answer = await api(`/api/cell?run=${encodeURIComponent(run)}&true=${t}&predicted=${p}`);
+  let answer;
+  try {
+    answer = await api(`/api/cell?run=${encodeURIComponent(run)}&true=${t}&predicted=${p}`);
+  } catch (error) {
+    $("cell-title").textContent = error.message;
+    return;
+  }
   const shown = answer.images.length;
   $("cell-title").textContent = `${answer.count} test image${answer.count === 1 ? "" : "s"} of a ` +
     `${t} predicted as ${p}` + (shown < answer.count ? `, the ${shown} most confident` : "") +
