@@ -45,7 +45,8 @@ def url(runs):
 
 @pytest.fixture(scope="module")
 def model(runs):
-    return load_model(SimpleNamespace(checkpoint=str(runs / RUN), model=None, classic=None))[0]
+    args = SimpleNamespace(checkpoint=str(runs / RUN), model=None, classic=None, device="cpu")
+    return load_model(args)[0]
 
 
 def png_bytes(image: Image.Image) -> bytes:

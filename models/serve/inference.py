@@ -62,7 +62,10 @@ class Inference:
             if key not in self._models:
                 from ..commands import CommandError, load_model
 
-                args = SimpleNamespace(checkpoint=str(run.weights), model=None, classic=None)
+                # one image per request: the CPU answers in milliseconds, maps read on the host
+                args = SimpleNamespace(
+                    checkpoint=str(run.weights), model=None, classic=None, device="cpu"
+                )
                 try:
                     model, config, _ = load_model(args)
                 except (CommandError, ValueError) as error:
