@@ -29,6 +29,7 @@ from .creation import (
     zeros_like,
 )  # fmt: skip
 from .dtypes import bool_, double, float16, float32, float64, int32, int64, long, uint8
+from .errors import OpError
 from .functions import (
     abs,
     argmax,
