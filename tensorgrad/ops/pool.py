@@ -15,12 +15,8 @@ Parameters arrive normalised by ``tensorgrad.nn.conv_pool``: ``kernel_size=(kh, 
 import numpy as np
 
 from ..kernels import pool as kpool
-from .batch_threads import batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 from .registry import defop
-
-# a pooled element costs about as much as this many of a convolution's multiply-adds (the unit
-# of ``batch_slices``): pool1 of LeNet-5 at batch 64 is worth splitting, pool2 is not
-_ELEMENT_COST = 8
 
 
 def _index_dtype(kernel_size) -> np.dtype:
@@ -50,7 +46,7 @@ def _max_pool2d_forward(x, *, kernel_size, stride, padding, dilation, out_size, 
         def run(s):
             kpool.max_pool_forward_2x2(x[s], index[s], relu, out[s])
 
-        run_slices(run, batch_slices(n, x.size * _ELEMENT_COST))
+        run_slices(run, batch_slices(n, x.size * ELEMENT_COST))
         return out, index
     out = kpool.max_pool_forward(
         np.ascontiguousarray(x), index, *kernel_size, *stride, *padding, *dilation, relu
@@ -93,7 +89,7 @@ def _scatter_forward(grad, *, index, input_shape, kernel_size, stride, padding, 
                 grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
             )
 
-    run_slices(run, batch_slices(grad.shape[0], out.size * _ELEMENT_COST))
+    run_slices(run, batch_slices(grad.shape[0], out.size * ELEMENT_COST))
     return out
 
 
