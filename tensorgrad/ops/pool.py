@@ -55,12 +55,13 @@ def _max_pool2d_forward(x, *, kernel_size, stride, padding, dilation, out_size, 
 
 
 def _max_pool2d_vjp(grad, out, x, index, *, kernel_size, stride, padding, dilation, out_size, relu):
-    """d max(window)/dx = 1 at the window's (first) maximum, 0 elsewhere (times [out > 0] with
-    the fused ReLU: those windows get position -1, nowhere, for the scatter)"""
+    """d max(window)/dx = 1 at the window's maximum (the first of equal ones, or the last NaN),
+    0 elsewhere (times [out > 0] with the fused ReLU: windows with out <= 0 get position -1,
+    nowhere, for the scatter; a NaN passes, as PyTorch's relu backward lets it)"""
     from ..tensor import apply
 
     if relu:
-        index = np.where(out.data > 0, index, np.array(-1, dtype=index.dtype))
+        index = np.where(out.data <= 0, np.array(-1, dtype=index.dtype), index)
     return apply(
         MAX_POOL2D_SCATTER,
         grad,
