@@ -69,7 +69,7 @@ def test_no_kernel_uses_a_numba_parallel_region():
 
 def test_strided_conv_split_across_kernel_threads_matches_loops(rng, monkeypatch):
     # im2col and col2im run on slices of the batch: force 2 slices, an odd batch
-    monkeypatch.setattr(batch_threads, "kernel_threads", lambda: 2)
+    monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 2)
     monkeypatch.setattr(batch_threads, "MIN_WORK", 0)
     x = rng.standard_normal((5, 4, 9, 8))
     w = rng.standard_normal((6, 2, 3, 2))
@@ -170,7 +170,7 @@ def test_errors_reach_their_own_caller_and_nothing_runs_after_the_call():
 
 
 def test_more_kernel_threads_start_more_workers(monkeypatch):
-    monkeypatch.setattr(batch_threads, "kernel_threads", lambda: 5)
+    monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 5)
     names = batch_threads.run_slices(
         lambda s: threading.current_thread().name, batch_threads.batch_slices(5, 10**9)
     )
@@ -186,3 +186,16 @@ def test_set_threads_rejects_nonsense():
         set_threads(kernels=0)
     with pytest.raises(ValueError, match="blas must be a positive integer, got 1.5"):
         set_threads(blas=1.5)
+
+
+def test_set_num_threads_changes_the_batch_split():
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(3)
+        assert tg.get_num_threads() == 3
+        assert tg.kernels.config.thread_policy()["kernels"] == 3
+        assert batch_threads.batch_slices(9, batch_threads.MIN_WORK) == [
+            slice(0, 3), slice(3, 6), slice(6, 9)
+        ]  # fmt: skip
+    finally:
+        tg.set_num_threads(before)

@@ -7,12 +7,12 @@ step 3.5x slower than pinning one of them to 1 thread):
   kernel). Numba's threading layers are either not thread-safe (``workqueue`` aborts the process
   when two Python threads enter parallel regions at once) or not fork-safe (``omp``), and the
   cores are already used another way: the op layer splits a big enough batch into
-  ``kernel_threads()`` slices, each run by a serial ``nogil`` kernel on its own Python thread
+  ``get_num_threads()`` slices, each run by a serial ``nogil`` kernel on its own Python thread
   (``tensorgrad.ops.batch_threads``). That pool is safe under concurrent callers, so any op may
   be called from several Python threads at once, and results do not depend on which thread
   ran which slice (the slices depend only on the batch and the thread count).
 - ``TENSORGRAD_NUM_THREADS`` (default: the cores this process may run on) sets the kernel
-  threads; ``set_threads(kernels=N)`` changes it later.
+  threads; ``set_threads(kernels=N)`` (or PyTorch's ``tg.set_num_threads(N)``) changes it later.
 - BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` or ``set_threads(blas=N)``
   override it): the GEMMs left (linear layers, strided convolutions) are small, and measured on
   a busy 2-core machine, OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
@@ -86,8 +86,13 @@ def set_threads(kernels: int | None = None, blas: int | None = None) -> None:
         _policy["blas"] = blas
 
 
-def kernel_threads() -> int:
-    """How many slices a big batch is split into (one per kernel thread)."""
+def set_num_threads(n: int) -> None:
+    """PyTorch's name for ``set_threads(kernels=n)``: the threads the kernels use."""
+    set_threads(kernels=n)
+
+
+def get_num_threads() -> int:
+    """The kernel threads: how many slices a big batch is split into (PyTorch's name)."""
     return _policy["kernels"]
 
 

@@ -12,7 +12,7 @@ by its caller: once the caller's own first slice is done it runs every slice of 
 no worker has claimed yet, so a caller only ever waits for slices already running on another
 thread, and it cannot deadlock however many callers there are or however deep they nest.
 
-``kernel_threads() - 1`` daemon workers start on first use (the caller runs a slice itself) and
+``get_num_threads() - 1`` daemon workers start on first use (the caller runs a slice itself) and
 more when ``set_threads`` raises the count. A forked child starts without them (the parent's
 threads do not exist there) and starts its own when it needs them.
 """
@@ -21,7 +21,7 @@ import os
 import queue
 import threading
 
-from ..kernels.config import kernel_threads
+from ..kernels.config import get_num_threads
 
 # below this many multiply-adds per call (~0.2 ms of work), one thread beats the hand-off
 # (LeNet-5's convolutions at batch 64 do 8-22 million)
@@ -105,7 +105,7 @@ def _workers(count: int) -> queue.SimpleQueue:
 def batch_slices(n: int, work: int) -> list[slice]:
     """Contiguous slices covering a batch of ``n``: one per kernel thread when ``work`` (about
     the multiply-adds of the whole call) is worth splitting, else one."""
-    parts = min(kernel_threads(), n) if work >= MIN_WORK else 1
+    parts = min(get_num_threads(), n) if work >= MIN_WORK else 1
     bounds = [n * k // parts for k in range(parts + 1)]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
