@@ -64,11 +64,13 @@ class _Slice:
         except BaseException as error:  # handed to the caller, which raises it
             self.error = error
         finally:
+            self.fn = None  # a stale queue entry must not keep the slice's arrays alive
             self._done.release()
 
     def cancel(self) -> None:
         """Claim it without running it, or wait until the thread running it is done."""
         if self._claim.acquire(blocking=False):
+            self.fn = None
             self._done.release()
         else:
             self._finish()
