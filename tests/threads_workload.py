@@ -22,7 +22,7 @@ import tensorgrad as tg
 from models.registry import create_model, model_names
 from tensorgrad.nn import functional as F
 
-CALLERS, STEPS, PASSES, BATCH = 6, 2, 2, 64
+CALLERS, STEPS, PASSES, BATCH = 6, 3, 3, 64
 
 
 def variants() -> list[tuple[str, dict]]:
