@@ -24,3 +24,16 @@ def test_train_lenet5_benchmark_writes_a_row_per_framework(tmp_path):
     assert frameworks <= {"tensorgrad", "torch", "tensorgrad / torch"}
     assert ("torch" in frameworks) == ("tensorgrad / torch" in frameworks)
     assert "tensorgrad" in done.stdout
+
+
+def test_reslenet_threads_benchmark_writes_its_row(tmp_path):
+    out = tmp_path / "threads.json"
+    script = SCRIPT.with_name("reslenet_threads.py")
+    command = [sys.executable, str(script), "--batch", "4", "--steps", "1", "--repeats", "1",
+               "--callers", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["batch"] == 4 and row["callers"] == 2
+    assert row["step_s"] > 0 and row["inference_s"] > 0 and row["threaded_inference_s"] > 0
+    assert "threaded_ratio" in done.stdout
