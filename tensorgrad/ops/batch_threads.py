@@ -2,9 +2,9 @@
 
 Numba kernels compiled with ``nogil`` (and NumPy's BLAS calls) release the GIL, so Python
 threads running them on disjoint slices of a batch keep the cores busy without Numba's parallel
-regions: an idle worker waits on a lock (no spinning against BLAS or a busy neighbour). A
-hand-off costs ~20 us (a queue and two locks), which is why small work stays on the caller's
-thread (``MIN_WORK``).
+regions: an idle worker waits on a lock (no spinning against BLAS or a busy neighbour). Waking
+a worker costs up to ~20 us (a queue and two locks), which is why small work stays on the
+caller's thread (``MIN_WORK``).
 
 The pool is shared by every caller: several Python threads may hand it work at once, and a
 slice may itself call ``run_slices``. Each handed slice is claimed exactly once, by a worker or
