@@ -37,3 +37,16 @@ def test_reslenet_threads_benchmark_writes_its_row(tmp_path):
     assert row["batch"] == 4 and row["callers"] == 2
     assert row["step_s"] > 0 and row["inference_s"] > 0 and row["threaded_inference_s"] > 0
     assert "threaded_ratio" in done.stdout
+
+
+def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
+    out = tmp_path / "ab.json"
+    root = str(SCRIPT.parents[1])
+    command = [sys.executable, str(SCRIPT.with_name("ab_trees.py")), root, root, "--batch", "4",
+               "--steps", "1", "--rounds", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [r["measurement"] for r in result["rows"]] == ["step_s", "inference_s"]
+    assert all(len(result["times"][tree]["step_s"]) == 2 for tree in ("before", "after"))
+    assert all(r["after/before"] > 0 for r in result["rows"])
