@@ -63,6 +63,7 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+from .kernels.config import get_num_threads, set_num_threads
 from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul

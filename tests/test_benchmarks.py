@@ -40,3 +40,29 @@ def test_gpu_check_runs_on_the_test_device(tmp_path):
     assert set(rows) == {("lenet5", 32), ("reslenet", 128)}
     assert all(r["images_per_s"] > 0 for r in rows.values())
     assert payload["train"]["returncode"] == 0 and payload["train"]["test_accuracy"] > 0
+
+
+def test_reslenet_threads_benchmark_writes_its_row(tmp_path):
+    out = tmp_path / "threads.json"
+    script = SCRIPT.with_name("reslenet_threads.py")
+    command = [sys.executable, str(script), "--batch", "4", "--steps", "1", "--repeats", "1",
+               "--callers", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["batch"] == 4 and row["callers"] == 2
+    assert row["step_s"] > 0 and row["inference_s"] > 0 and row["threaded_inference_s"] > 0
+    assert "threaded_ratio" in done.stdout
+
+
+def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
+    out = tmp_path / "ab.json"
+    root = str(SCRIPT.parents[1])
+    command = [sys.executable, str(SCRIPT.with_name("ab_trees.py")), root, root, "--batch", "4",
+               "--steps", "1", "--rounds", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [r["measurement"] for r in result["rows"]] == ["step_s", "inference_s"]
+    assert all(len(result["times"][tree]["step_s"]) == 2 for tree in ("before", "after"))
+    assert all(r["after/before"] > 0 for r in result["rows"])

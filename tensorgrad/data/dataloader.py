@@ -1,7 +1,6 @@
 """DataLoader: whole batches fetched with one call, in an order that is a function of (seed, epoch).
 
-No worker processes: the data lives in memory and a batch is one fancy-indexing operation, and
-Numba's threading layer is not fork-safe anyway.
+No worker processes: the data lives in memory and a batch is one fancy-indexing operation.
 """
 
 import math

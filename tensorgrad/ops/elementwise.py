@@ -88,7 +88,8 @@ def _log_vjp(grad, out, x):
 
 def _sqrt_vjp(grad, out, x):
     """d sqrt(x)/dx = 1 / (2 sqrt(x))"""
-    return grad / (out * 2.0)
+    with backend_of(out.data).errstate(divide="ignore", invalid="ignore"):  # inf at 0, silently
+        return grad / (out * 2.0)
 
 
 def _abs_vjp(grad, out, x):
@@ -118,8 +119,8 @@ def _relu_forward(x):
 
 
 def _relu_vjp(grad, out, x):
-    """d relu(x)/dx = 1 where x > 0, else 0"""
-    return grad * (x.data > 0)
+    """d relu(x)/dx = 0 where x <= 0, else 1 (a NaN passes the gradient, as in PyTorch)"""
+    return grad * ~(x.data <= 0)
 
 
 def _clamp_forward(x, *, min, max):  # noqa: A002 (PyTorch's names)
