@@ -61,6 +61,22 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+# -- issue 13 --
+from .functions_index import (
+    chunk,
+    flip,
+    gather,
+    index_select,
+    masked_fill,
+    roll,
+    scatter_add,
+    sort,
+    split,
+    topk,
+    tril,
+    triu,
+)  # fmt: skip
+from .functions_math import bmm, cos, cumsum, einsum, erf, norm, outer, sin
 from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul
@@ -68,3 +84,4 @@ from .tensor import Tensor, matmul
 float = float32  # noqa: A001 (PyTorch's alias)
 
 __version__ = "0.1.0"
+

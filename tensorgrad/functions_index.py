@@ -1,0 +1,325 @@
+"""Indexing and shape functions of issue 13, PyTorch's signatures: gather, scatter_add,
+index_select, masked_fill, tril, triu, split, chunk, repeat, flip, roll, topk, sort, one_hot.
+
+All are compositions of the indexing, reshape and where primitives, so their gradients (and
+the gradients of those) come from the primitives' VJPs: ``gather`` is indexing with a grid of
+indices, whose VJP scatter-adds; ``topk`` and ``sort`` pick values along a dim by indices that
+are computed without a gradient, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import tensor as _t
+from .backends import array_module, backend_of, is_array
+from .functions import _one_dim, dims, index_put_zeros, where
+from .ops import reduce
+from .ops import shape as shape_ops
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+SortResult = namedtuple("SortResult", ["values", "indices"])
+TopKResult = namedtuple("TopKResult", ["values", "indices"])
+
+
+def _index_array(index, x: Tensor, op: str):
+    """``index`` (a Tensor, array or list) as an integer array on ``x``'s device."""
+    data = index.data if isinstance(index, _t.Tensor) else index
+    if not is_array(data):
+        data = np.asarray(data)
+    backend = backend_of(x.data)
+    if backend_of(data) is not backend:
+        data = backend.from_host(backend_of(data).to_host(data), x.device)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor (int64), got {data.dtype}")
+    return data
+
+
+def _check_in_range(index, size: int, op: str, what: str = "index") -> None:
+    bad = (index < 0) | (index >= size)
+    if bad.any():
+        value = int(index[bad].ravel()[0])
+        raise IndexError(f"{op}: {what} {value} is out of bounds for a dim of size {size}")
+
+
+def _grid(index, dim: int) -> tuple:
+    """The advanced-index key that reads ``x[i0, ..., index[i], ..., in]`` for every position
+    ``i`` of ``index``: ``index`` along ``dim``, broadcast aranges along the other dims."""
+    xp = array_module(index)
+    key = []
+    for d, n in enumerate(index.shape):
+        if d == dim:
+            key.append(index.astype(np.int64, copy=False))
+        else:
+            shape = [1] * index.ndim
+            shape[d] = n
+            key.append(xp.arange(n, dtype=np.int64).reshape(shape))
+    return tuple(key)
+
+
+def _along_dim_index(input: Tensor, dim: int, index, op: str, limit_shape: tuple):  # noqa: A002
+    """The validated index of gather/scatter_add and its dim: same number of dims as the
+    input, no larger than ``limit_shape`` outside ``dim``, values in range."""
+    index = _index_array(index, input, op)
+    axis = _one_dim(dim, input.ndim, op)
+    if index.ndim != builtins.max(input.ndim, 1) and not (input.ndim == 0 and index.ndim == 0):
+        raise RuntimeError(
+            f"{op}: index has {index.ndim} dims, but the input has {input.ndim} (they must match)"
+        )
+    for d, (n, limit) in enumerate(zip(index.shape, limit_shape)):
+        if d != axis and n > limit:
+            raise RuntimeError(
+                f"{op}: index of shape {index.shape} is larger than shape {limit_shape} "
+                f"outside dim {axis}"
+            )
+    _check_in_range(index, input.shape[axis] if input.ndim else 1, op)
+    return index, axis
+
+
+def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:  # noqa: A002
+    """``out[i][j][k] = input[i][index[i][j][k]][k]`` (for dim 1); ``out`` has index's shape.
+    The gradient adds up where an index repeats. ``sparse_grad`` is accepted and ignored."""
+    index, axis = _along_dim_index(input, dim, index, "gather", input.shape)
+    if input.ndim == 0:
+        return input.reshape(index.shape)
+    return shape_ops.INDEX(input, key=_grid(index, axis))
+
+
+def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate):
+    ``out[i][index[i][j][k]][k] += src[i][j][k]`` for dim 1; differentiable in input and src."""
+    if not isinstance(src, _t.Tensor):
+        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+    if src.ndim != input.ndim:
+        raise RuntimeError(
+            f"scatter_add: src has {src.ndim} dims, but the input has {input.ndim} "
+            "(they must match)"
+        )
+    index, axis = _along_dim_index(input, dim, index, "scatter_add", input.shape)
+    if builtins.any(n > m for n, m in zip(index.shape, src.shape)):
+        raise RuntimeError(
+            f"scatter_add: index of shape {index.shape} is larger than src of shape {src.shape}"
+        )
+    if input.ndim == 0:
+        return input + src
+    part = src[tuple(slice(0, n) for n in index.shape)] if index.shape != src.shape else src
+    return input + index_put_zeros(part, _grid(index, axis), input.shape)
+
+
+def index_select(input: Tensor, dim: int, index) -> Tensor:  # noqa: A002
+    """The slices of ``input`` at the positions ``index`` (1-D) along ``dim``."""
+    index = _index_array(index, input, "index_select")
+    if index.ndim > 1:
+        raise IndexError(f"index_select: index must be 1-D, got shape {index.shape}")
+    axis = _one_dim(dim, input.ndim, "index_select")
+    _check_in_range(index.reshape(-1), input.shape[axis] if input.ndim else 1, "index_select")
+    if input.ndim == 0:
+        return input.reshape(index.shape)
+    key = (slice(None),) * axis + (index.reshape(-1).astype(np.int64, copy=False),)
+    return shape_ops.INDEX(input, key=key)
+
+
+def masked_fill(input: Tensor, mask, value) -> Tensor:  # noqa: A002
+    """``input`` with ``value`` (a number or a 0-d tensor) where ``mask`` (bool, broadcastable
+    to input's shape) is True; the gradient passes where it is False."""
+    data = mask.data if isinstance(mask, _t.Tensor) else mask
+    if not is_array(data):
+        data = np.asarray(data)
+    backend = backend_of(input.data)
+    if backend_of(data) is not backend:
+        data = backend.from_host(backend_of(data).to_host(data), input.device)
+    if data.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got {data.dtype}")
+    try:
+        if np.broadcast_shapes(data.shape, input.shape) != input.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill: mask of shape {data.shape} does not broadcast to the input's shape "
+            f"{input.shape}"
+        ) from None
+    if isinstance(value, _t.Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
+            )
+        value = value.to(input.dtype)
+    return where(_t.Tensor._make(data), value, input)
+
+
+def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:  # noqa: A002
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dims, got shape {input.shape}")
+    rows, cols = input.shape[-2:]
+    xp = array_module(input.data)
+    i = xp.arange(rows).reshape(-1, 1)
+    j = xp.arange(cols).reshape(1, -1)
+    keep = (j - i <= diagonal) if lower else (j - i >= diagonal)
+    return where(_t.Tensor._make(keep), input, 0.0)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The lower triangle of the last two dims (on and below ``diagonal``), zeros above."""
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The upper triangle of the last two dims (on and above ``diagonal``), zeros below."""
+    return _triangle(input, diagonal, False, "triu")
+
+
+def _slices_along(x: Tensor, axis: int, sizes: list[int]) -> tuple:
+    out, start = [], 0
+    for n in sizes:
+        out.append(x[(slice(None),) * axis + (slice(start, start + n),)])
+        start += n
+    return tuple(out)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or pieces
+    of the listed sizes, which must add up to the dim's size."""
+    axis = _one_dim(dim, tensor.ndim, "split")
+    if tensor.ndim == 0:
+        raise RuntimeError("split: cannot split a 0-d tensor")
+    length = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int | np.integer):
+        size = int(split_size_or_sections)
+        if size <= 0 and not (size == 0 and length == 0):
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [builtins.min(size, length - s) for s in range(0, length, size)] or [0]
+    else:
+        sizes = [int(n) for n in split_size_or_sections]
+        if builtins.any(n < 0 for n in sizes) or builtins.sum(sizes) != length:
+            raise ValueError(
+                f"split: sections {sizes} must be non-negative and add up to the size {length} "
+                f"of dim {axis}"
+            )
+    return _slices_along(tensor, axis, sizes)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
+    """``chunks`` pieces along ``dim`` of ceil(size / chunks) each (fewer when the size does
+    not allow that many, as PyTorch)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    axis = _one_dim(dim, input.ndim, "chunk")
+    length = input.shape[axis] if input.ndim else 1
+    return split(input, builtins.max(-(-length // chunks), 1), axis)
+
+
+def repeat(input: Tensor, *sizes) -> Tensor:  # noqa: A002
+    """Tile ``input`` ``sizes[d]`` times along each dim (``sizes`` may add leading dims), as
+    ``Tensor.repeat``; the gradient sums the copies."""
+    if len(sizes) == 1 and not isinstance(sizes[0], int | np.integer):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(n) for n in sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            f"repeat: {len(sizes)} repeat counts are fewer than the tensor's {input.ndim} dims"
+        )
+    if builtins.any(n < 0 for n in sizes):
+        raise RuntimeError(f"repeat: repeat counts must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - input.ndim) + input.shape
+    interleaved = tuple(v for n in shape for v in (1, n))
+    target = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
+    out = input.reshape(interleaved).expand(target)
+    return out.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def flip(input: Tensor, dims) -> Tensor:  # noqa: A002, F811
+    """``input`` reversed along each dim in ``dims``."""
+    axes = _dims_list(dims, input.ndim, "flip")
+    if not axes:
+        return input
+    key = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(input.ndim))
+    return shape_ops.INDEX(input, key=key)
+
+
+def _dims_list(value, ndim: int, op: str) -> tuple:
+    given = dims(value, ndim, op)
+    return () if given is None else given
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:  # noqa: A002, F811
+    """Shift the elements along ``dims`` by ``shifts`` cyclically; without ``dims`` the
+    flattened tensor is rolled and the shape restored."""
+    if dims is None:
+        if not isinstance(shifts, int | np.integer):
+            raise RuntimeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
+    shifts = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
+    axes = (dims,) if isinstance(dims, int | np.integer) else tuple(dims)
+    if len(shifts) != len(axes):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {axes} must have the same length")
+    out = input
+    xp = array_module(input.data)
+    for shift, d in zip(shifts, axes):
+        axis = _one_dim(d, input.ndim, "roll")
+        n = input.shape[axis]
+        if n == 0 or int(shift) % n == 0:
+            continue
+        source = (xp.arange(n, dtype=np.int64) - int(shift)) % n
+        out = shape_ops.INDEX(out, key=(slice(None),) * axis + (source,))
+    return out
+
+
+def _order(input: Tensor, dim: int, descending: bool):  # noqa: A002
+    """The indices that sort ``input`` along ``dim`` (stable: ties keep their order)."""
+    key = -input.data if descending else input.data
+    if input.dtype == np.bool_:
+        key = (~input.data) if descending else input.data
+    return array_module(input.data).argsort(key, axis=dim, kind="stable")
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    """``(values, indices)`` sorted along ``dim``; ties keep their order (always stable);
+    values are differentiable, indices are not."""
+    if input.ndim == 0:
+        return SortResult(input, _t.Tensor._make(array_module(input.data).zeros((), np.int64)))
+    axis = _one_dim(dim, input.ndim, "sort")
+    index = _order(input, axis, descending).astype(np.int64, copy=False)
+    return SortResult(reduce.TAKE_ALONG(input, index=index, dim=axis), _t.Tensor._make(index))
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, in
+    sorted order (``sorted=False`` returns them sorted too); values are differentiable."""
+    axis = _one_dim(dim, input.ndim, "topk")
+    length = input.shape[axis] if input.ndim else 1
+    if not 0 <= k <= length:
+        raise RuntimeError(f"topk: k ({k}) is out of range for a dim of size {length}")
+    if input.ndim == 0:
+        return TopKResult(input, _t.Tensor._make(array_module(input.data).zeros((), np.int64)))
+    order = _order(input, axis, largest)
+    index = order[(slice(None),) * axis + (slice(0, k),)].astype(np.int64, copy=False)
+    return TopKResult(reduce.TAKE_ALONG(input, index=index, dim=axis), _t.Tensor._make(index))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot vectors along a new last dim; ``num_classes=-1`` takes max(tensor) + 1."""
+    index = _index_array(tensor, tensor, "one_hot")
+    if num_classes == -1:
+        if index.size == 0:
+            raise RuntimeError("one_hot: can not infer num_classes from an empty tensor")
+        num_classes = int(index.max()) + 1
+    if index.size and int(index.min()) < 0:
+        raise RuntimeError("one_hot: class values must be non-negative")
+    if index.size and int(index.max()) >= num_classes:
+        raise RuntimeError(
+            f"one_hot: class value {int(index.max())} is out of range for {num_classes} classes"
+        )
+    xp = array_module(index)
+    return _t.Tensor._make((index[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+__all__ = [
+    "chunk", "flip", "gather", "index_select", "masked_fill", "one_hot", "repeat", "roll",
+    "scatter_add", "sort", "split", "topk", "tril", "triu",
+]  # fmt: skip
