@@ -61,6 +61,7 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+
 # -- issue 13 --
 from .functions_index import (
     chunk,

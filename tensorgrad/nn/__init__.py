@@ -15,7 +15,16 @@ from .layers import (
     Sigmoid,
     Tanh,
 )
-from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
 from .parameter import Parameter
 
@@ -41,4 +50,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
-]
+    # issue 13
+    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
+]  # fmt: skip
