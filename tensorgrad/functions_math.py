@@ -73,7 +73,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             raise RuntimeError("norm: the infinity norm of an empty tensor is undefined")
         return _amax(a, axes, keepdim, largest=p > 0)
     if p == 0:
-        return ((x != 0).to(x.dtype)).sum(axes, keepdim)
+        # the count of non-zeros, still a function of x (with gradient 0, as PyTorch)
+        return where(x.data != 0, 1.0, x * 0.0).sum(axes, keepdim)
     if p == 1:
         return a.sum(axes, keepdim)
     if p == 2:
@@ -113,8 +114,7 @@ def _normalised_equation(equation: str, shapes: list[tuple]) -> tuple[list[str],
             sub = sub.replace("...", spelled[ellipsis_dims - (len(shape) - named) :])
         if len(sub) != len(shape):
             raise ValueError(
-                f"einsum: subscripts {sub!r} do not fit an operand of shape {shape} in "
-                f"{equation!r}"
+                f"einsum: subscripts {sub!r} do not fit an operand of shape {shape} in {equation!r}"
             )
         out_inputs.append(sub)
     if arrow:
