@@ -1,6 +1,7 @@
-"""``tensorgrad.nn``: Module, Parameter, layers, containers, losses, ``functional`` and ``init``."""
+"""``tensorgrad.nn``: Module, Parameter, layers, containers, losses, ``functional``, ``init``
+and ``utils`` (gradient clipping)."""
 
-from . import functional, init
+from . import functional, init, utils
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .containers import ModuleList, Sequential
 from .layers import (
@@ -51,5 +52,5 @@ __all__ = [
     "functional",
     "init",
     # issue 13
-    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss",
+    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss", "utils",
 ]  # fmt: skip
