@@ -64,8 +64,9 @@ def clip_grad_norm_(
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
     coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
-    for g in grads:
-        g *= coef.astype(g.dtype) if backend_of(g) is backend else float(coef)
+    with backend.errstate(invalid="ignore"):  # a non-finite norm gives nan, as PyTorch
+        for g in grads:
+            g *= coef.astype(g.dtype) if backend_of(g) is backend else float(coef)
     return Tensor._make(total)
 
 
