@@ -109,7 +109,7 @@ class Session:
 
 def tensorgrad_session(batch: int, threads: int, path: str) -> Session:
     import tensorgrad as tg
-    from models.lenet5 import LeNet5
+    from tensorgrad.models.lenet5 import LeNet5
 
     tg.manual_seed(0)
     return Session(tg, LeNet5(), batch, path)

@@ -1,10 +1,31 @@
-"""Models built on tensorgrad (LeNet-5 first) and the ``python -m models`` training CLI.
+"""Models built on tensorgrad (LeNet-5 first) and the ``tensorgrad`` command (train, evaluate, ...).
 
->>> from models import LeNet5, create_model
+Installed, this folder is the package ``tensorgrad.models``; it uses relative imports only.
+
+>>> from tensorgrad.models import LeNet5, create_model
 >>> model = create_model("lenet5", classic=True)
 """
 
-from .lenet5 import LeNet5
-from .registry import create_model, model_names, register_model
+if __name__ == "models":
+    # Reached by its folder name in a checkout (``python -m models``, ``import models``): load
+    # this folder once, as tensorgrad.models, and make ``models`` that same module, so that one
+    # process never holds two copies of the model registry, whichever name it was reached by.
+    import importlib.util
+    import sys
 
-__all__ = ["LeNet5", "create_model", "model_names", "register_model"]
+    import tensorgrad
+
+    if "tensorgrad.models" not in sys.modules:
+        _spec = importlib.util.spec_from_file_location("tensorgrad.models", __file__)
+        sys.modules[_spec.name] = tensorgrad.models = importlib.util.module_from_spec(_spec)
+        try:
+            _spec.loader.exec_module(tensorgrad.models)
+        except BaseException:
+            del sys.modules[_spec.name], tensorgrad.models
+            raise
+    sys.modules["models"] = sys.modules["tensorgrad.models"]
+else:
+    from .lenet5 import LeNet5
+    from .registry import create_model, model_names, register_model
+
+    __all__ = ["LeNet5", "create_model", "model_names", "register_model"]

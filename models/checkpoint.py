@@ -65,7 +65,7 @@ def load_checkpoint(path: str | Path) -> dict:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(
             f"{path}: not a training checkpoint (expected a checkpoint.safetensors written by "
-            "'python -m models train')"
+            "'tensorgrad train')"
         )
     try:
         data["config"] = TrainConfig.from_json(data["config"])

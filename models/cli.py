@@ -1,4 +1,7 @@
-"""``python -m models``: argument parsing for train / evaluate / predict.
+"""The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict, info.
+
+A subcommand is one row of ``COMMANDS``: the function that adds its parser and the
+``module:function`` (in this package, imported only when it runs) that runs it.
 
 Every user error (bad option value, unreadable file) ends in one line on stderr and a non-zero
 exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 after Ctrl-C.
@@ -10,7 +13,7 @@ import sys
 from .argtypes import float_in, model_name, non_negative_int, positive_int
 from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
 
-PROG = "python -m models"
+PROG = "tensorgrad"
 _D = TrainConfig()  # the defaults, for the help text
 EXAMPLES = f"""examples:
   {PROG} train                          LeNet-5 on MNIST, >= 99% test accuracy
@@ -20,6 +23,7 @@ EXAMPLES = f"""examples:
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
+  {PROG} info                           versions, CPU, threads, caches: for a bug report
   tensorboard --logdir runs                       the curves of every run
 
 '{PROG} COMMAND --help' explains every option of a command."""
@@ -59,16 +63,18 @@ def _default(field: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tensorgrad import __version__
+
     parser = _Parser(
         prog=PROG,
         description="Train, evaluate and use LeNet-5 (and friends) on MNIST with tensorgrad.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"tensorgrad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_train(commands)
-    _add_evaluate(commands)
-    _add_predict(commands)
+    for add_parser, _ in COMMANDS.values():
+        add_parser(commands)
     return parser
 
 
@@ -261,6 +267,15 @@ def _add_predict(commands) -> None:
     )
 
 
+def _add_info(commands) -> None:
+    p = commands.add_parser(
+        "info", help="versions, CPU and vector ISA, threads, BLAS, caches, CUDA: for a bug report",
+        description="What a bug report needs: the versions of tensorgrad and its compilers, the "
+        "CPU, the kernel and BLAS threads, the JIT cache and data folders, and CUDA.",
+    )  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
 def _add_weights(p) -> None:
     p.add_argument(
         "--checkpoint",
@@ -294,6 +309,15 @@ def _add_common(p) -> None:
     )
 
 
+# name: (adds its parser, "module:function" that runs it); a new subcommand is one row here
+COMMANDS = {
+    "train": (_add_train, "commands:train"),
+    "evaluate": (_add_evaluate, "commands:evaluate"),
+    "predict": (_add_predict, "commands:predict"),
+    "info": (_add_info, "info:run"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (never raises for a user error)."""
     from .commands import CommandError, run_command
@@ -302,10 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError(
-                f"{PROG}: choose a command: train, evaluate or predict (see {PROG} --help)"
-            )
-        return run_command(args)
+            names = ", ".join(COMMANDS)
+            raise UsageError(f"{PROG}: choose a command: {names} (see {PROG} --help)")
+        return run_command(args, COMMANDS[args.command][1])
     except UsageError as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2

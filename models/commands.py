@@ -1,5 +1,6 @@
 """What ``train``, ``evaluate`` and ``predict`` do, given parsed arguments."""
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -16,13 +17,17 @@ class CommandError(Exception):
     """A file, folder or data set that cannot be used; printed as one line, exit status 1."""
 
 
-def run_command(args) -> int:
+def run_command(args, target: str) -> int:
+    """Run ``target`` ("module:function" in this package) on ``args``; user errors re-raised as
+    the CLI's UsageError / CommandError."""
     if getattr(args, "threads", None):
         _set_threads(args.threads)
     from .cli import UsageError
 
+    module, function = target.split(":")
+    run = getattr(importlib.import_module(f".{module}", __package__), function)
     try:
-        return {"train": train, "evaluate": evaluate, "predict": predict}[args.command](args)
+        return run(args)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     except (CheckpointError, ImageError) as error:
@@ -45,7 +50,7 @@ def _echo(line: str = "") -> None:
 # -- train --------------------------------------------------------------------------------------
 def train(args, *, on_step=None) -> int:
     from .builders import model_variant
-    from .cli import RUN_OPTIONS, UsageError
+    from .cli import PROG, RUN_OPTIONS, UsageError
     from .runs import default_folder
     from .tblog import EventLog
     from .trainer import Interrupted, Trainer
@@ -91,7 +96,7 @@ def train(args, *, on_step=None) -> int:
         trainer.fit()
     except Interrupted as stop:
         _echo(f"interrupted ({stop}); checkpoint saved to {stop.checkpoint}")
-        _echo(f"continue with: python -m models train --resume {stop.checkpoint}")
+        _echo(f"continue with: {PROG} train --resume {stop.checkpoint}")
         return 130
     except OSError as error:
         raise CommandError(f"{folder}: cannot write the run folder ({error})") from None

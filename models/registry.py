@@ -5,7 +5,7 @@
 >>> model = create_model("lenet5", classic=True)
 
 A model may bring its own training recipe: ``register_model("reslenet", defaults={"epochs": 6,
-"augment": True})`` makes those the defaults of ``python -m models train --model reslenet``
+"augment": True})`` makes those the defaults of ``tensorgrad train --model reslenet``
 (options given on the command line still win; see ``TrainConfig.for_model``).
 """
 

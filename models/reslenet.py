@@ -22,7 +22,7 @@ from tensorgrad import nn
 
 from .registry import register_model
 
-# the training recipe of ``python -m models train --model reslenet``: the defaults of a run of
+# the training recipe of ``tensorgrad train --model reslenet``: the defaults of a run of
 # this model (options given on the command line win); the peak learning rate is the optimizer's
 # default (Adam 5e-3, SGD 0.1), so --optimizer sgd gets its own
 RECIPE = {

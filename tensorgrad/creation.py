@@ -1,7 +1,14 @@
-"""Creating tensors: from data, filled, ranges, and random draws from one seeded generator."""
+"""Creating tensors: from data, filled, ranges, and random draws from one seeded generator.
+
+Every function takes ``device=`` (default: the CPU; for ``*_like``, the other tensor's device).
+Data from Python or NumPy is prepared on the host and copied to the device once; filled tensors
+are made on the device by its array module; random draws come from the one host generator, so a
+seed gives the same numbers on every device.
+"""
 
 import numpy as np
 
+from .backends import as_device, backend_for, backend_of, is_array, on_device
 from .dtypes import as_dtype, check_float, float32
 from .tensor import Tensor
 
@@ -29,35 +36,50 @@ def _sizes(size: tuple) -> tuple:
     return tuple(int(n) for n in size)
 
 
-def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _finish(data, requires_grad: bool, device=None) -> Tensor:
+    """A tensor of ``data`` (a host ndarray or already a device's array) on ``device``."""
     if requires_grad:
         check_float(data.dtype, "tensor(requires_grad=True)")
+    if device is not None:
+        where = as_device(device)
+        source, target = backend_of(data), backend_for(where)
+        if target is not source or not on_device(target.device_of(data), where):
+            data = target.from_host(source.to_host(data), where)
     return Tensor._make(data, requires_grad)
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def _device_of(t: Tensor, device):
+    return t.device if device is None else device
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, scalars, ndarrays or a Tensor).
 
     Python floats give float32 and ints int64; ndarrays keep their dtype.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        device = data.device if device is None else device
+        data = backend_of(data.data).to_host(data.data)
+    elif is_array(data) and not isinstance(data, np.ndarray):  # another device's array
+        device = backend_of(data).device_of(data) if device is None else device
+        data = backend_of(data).to_host(data)
     array = np.array(data, dtype=None if dtype is None else as_dtype(dtype))
     from_python = not isinstance(data, np.ndarray | np.generic)
     if from_python and dtype is None and array.dtype == np.float64:
         array = array.astype(float32)  # Python floats are float32, as in PyTorch
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
-    return _finish(array, requires_grad)
+    return _finish(array, requires_grad, device)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
-    """``data`` as a Tensor, sharing memory with an ndarray when the dtype allows."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == as_dtype(dtype)):
-        return data
-    if isinstance(data, np.ndarray):
-        return Tensor._make(np.asarray(data, dtype=None if dtype is None else as_dtype(dtype)))
-    return tensor(data, dtype)
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a Tensor, sharing memory with an array of the same device and dtype."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    if is_array(data):
+        array = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
+        return _finish(array, False, device)
+    return tensor(data, dtype, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -67,45 +89,54 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _filled(size, value, dtype, requires_grad) -> Tensor:
+def _filled(size, value, dtype, requires_grad, device) -> Tensor:
     dtype = float32 if dtype is None else as_dtype(dtype)
-    return _finish(np.full(_sizes(size), value, dtype=dtype), requires_grad)
+    xp = np if device is None else backend_for(device).xp
+    if requires_grad:
+        check_float(dtype, "tensor(requires_grad=True)")
+    if xp is np:
+        return _finish(np.full(_sizes(size), value, dtype=dtype), requires_grad, device)
+    return _finish(xp.full(_sizes(size), value, dtype=dtype), requires_grad, device)
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 0, dtype, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0, dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; zero-filled here (NumPy gives no cheaper safe option)."""
-    return _filled(size, 0, dtype, requires_grad)
+    return _filled(size, 0, dtype, requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if dtype is None and isinstance(fill_value, bool | int):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    return _filled(
-        (size,) if isinstance(size, int) else tuple(size), fill_value, dtype, requires_grad
-    )
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _filled(size, fill_value, dtype, requires_grad, device)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _filled(t.shape, 0, t.dtype if dtype is None else dtype, requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype = t.dtype if dtype is None else dtype
+    return _filled(t.shape, 0, dtype, requires_grad, _device_of(t, device))
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _filled(t.shape, 1, t.dtype if dtype is None else dtype, requires_grad)
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype = t.dtype if dtype is None else dtype
+    return _filled(t.shape, 1, dtype, requires_grad, _device_of(t, device))
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _filled(t.shape, fill_value, t.dtype if dtype is None else dtype, requires_grad)
+def full_like(
+    t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    dtype = t.dtype if dtype is None else dtype
+    return _filled(t.shape, fill_value, dtype, requires_grad, _device_of(t, device))
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False):
     """Values from ``start`` to ``end`` (excluded); int64 for int arguments, else float32."""
     if end is None:
         start, end = 0, start
@@ -114,41 +145,47 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if dtype is None:
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
         dtype = np.int64 if ints else float32
-    return _finish(np.arange(start, end, step).astype(as_dtype(dtype)), requires_grad)
+    data = np.arange(start, end, step).astype(as_dtype(dtype))
+    return _finish(data, requires_grad, device)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False):
     dtype = float32 if dtype is None else as_dtype(dtype)
-    return _finish(np.linspace(start, end, steps, dtype=dtype), requires_grad)
+    return _finish(np.linspace(start, end, steps, dtype=dtype), requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.eye(n, m, dtype=float32 if dtype is None else as_dtype(dtype)), requires_grad)
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False):
+    data = np.eye(n, m, dtype=float32 if dtype is None else as_dtype(dtype))
+    return _finish(data, requires_grad, device)
 
 
-def _random_float(draw, size, dtype, requires_grad) -> Tensor:
+def _random_float(kind: str, size, dtype, requires_grad, device) -> Tensor:
     dtype = float32 if dtype is None else as_dtype(dtype)
     check_float(dtype, "rand/randn")
-    return _finish(draw(_sizes(size), dtype=dtype), requires_grad)
+    where = as_device("cpu" if device is None else device)
+    data = backend_for(where).random(_generator, kind, _sizes(size), dtype, where)
+    return _finish(data, requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform draws in [0, 1) from the generator ``manual_seed`` seeds."""
-    return _random_float(_generator.random, size, dtype, requires_grad)
+    return _random_float("random", size, dtype, requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws from the generator ``manual_seed`` seeds."""
-    return _random_float(_generator.standard_normal, size, dtype, requires_grad)
+    return _random_float("standard_normal", size, dtype, requires_grad, device)
 
 
-def randint(low: int, high: int | None = None, size: tuple = (), dtype=None) -> Tensor:
+def randint(low: int, high: int | None = None, size: tuple = (), dtype=None, device=None):
     """Integers in [low, high) (or [0, low) when ``high`` is None), int64 by default."""
     if high is None:
         low, high = 0, low
     data = _generator.integers(low, high, size=tuple(size))
-    return Tensor._make(np.asarray(data, dtype=np.int64 if dtype is None else as_dtype(dtype)))
+    data = np.asarray(data, dtype=np.int64 if dtype is None else as_dtype(dtype))
+    return _finish(data, False, device)
 
 
-def randperm(n: int) -> Tensor:
-    return Tensor._make(_generator.permutation(n).astype(np.int64))
+def randperm(n: int, dtype=None, device=None) -> Tensor:
+    data = _generator.permutation(n).astype(np.int64 if dtype is None else as_dtype(dtype))
+    return _finish(data, False, device)

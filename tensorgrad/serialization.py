@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as _load_arrays
 from safetensors.numpy import save as _save_arrays
 
+from .backends import as_device, backend_for, backend_of, is_array
 from .tensor import Tensor
 
 _KEY = "tensorgrad"  # metadata key holding the JSON structure
@@ -30,7 +31,8 @@ def save(obj, f) -> None:
     numbers (Python ints of any size included), strings, bools and None: a ``state_dict``, or a
     whole checkpoint with optimizer and scheduler state and a ``Generator.bit_generator.state``.
     Unlike ``torch.save`` nothing is pickled; other objects raise TypeError. Dict subclasses
-    (the OrderedDict of a ``state_dict``) load as plain dicts, in the same order.
+    (the OrderedDict of a ``state_dict``) load as plain dicts, in the same order. Tensors on
+    any device are written as host copies, with their device noted for ``load``.
     """
     path = _path(f, "save")
     arrays: dict[str, np.ndarray] = {}
@@ -43,10 +45,14 @@ def save(obj, f) -> None:
     _atomic_write(path, data)
 
 
-def load(f):
+def load(f, map_location=None):
     """Read what ``save`` wrote; tensors come back with their dtypes, containers as they were.
 
-    A plain safetensors file (not written by ``save``) loads as a dict of Tensors. Anything
+    ``map_location`` places the tensors, as in ``torch.load``: None puts each on the device it
+    was saved from (an error when that device is not available here), a device or string
+    (``"cpu"``, ``"cuda:0"``) puts all of them there, and a dict maps saved devices to new ones
+    (``{"cuda:0": "cpu"}``). Arrays that were not tensors (optimizer state) load on the host.
+    A plain safetensors file (not written by ``save``) loads as a dict of CPU Tensors. Anything
     else (a pickle, a ``torch.save`` zip archive, a truncated file) raises ValueError naming
     the file; nothing in it is executed.
     """
@@ -60,9 +66,10 @@ def load(f):
         raise ValueError(f"tg.load: {path} is not a valid safetensors file: {error}") from None
     metadata = header.get("__metadata__") or {}
     if _KEY not in metadata:
-        return {name: Tensor._make(np.array(a)) for name, a in arrays.items()}
+        where = _placer(map_location)
+        return {name: _tensor(np.array(a), False, "cpu", where) for name, a in arrays.items()}
     try:
-        return _decode(json.loads(metadata[_KEY]), arrays)
+        return _decode(json.loads(metadata[_KEY]), arrays, _placer(map_location))
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"tg.load: {path} has a corrupt tensorgrad structure: {error}") from None
 
@@ -84,13 +91,15 @@ def _name(path: str, arrays: dict) -> str:
     return name
 
 
-def _store(array: np.ndarray, path: str, arrays: dict, memo: dict) -> str:
+def _store(array, path: str, arrays: dict, memo: dict) -> str:
+    """Store a host copy of ``array`` (of any device) under a new name; returns the name."""
     if id(array) in memo:  # the same array twice (tied weights) is stored once
         return memo[id(array)][0]
     if array.dtype.kind not in "biuf":
         raise TypeError(f"tg.save: cannot save an array of dtype {array.dtype} at {path!r}")
     name = _name(path, arrays)
-    arrays[name] = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    host = backend_of(array).to_host(array)
+    arrays[name] = host if host.flags.c_contiguous else np.ascontiguousarray(host)
     memo[id(array)] = (name, array)  # keep the array alive so its id stays unique
     return name
 
@@ -105,8 +114,9 @@ def _encode(obj, path: str, arrays: dict, memo: dict):
         return {
             "__tensor__": _store(obj.data, path, arrays, memo),
             "requires_grad": bool(obj.requires_grad),
+            "device": str(obj.device),
         }
-    if isinstance(obj, np.ndarray):
+    if is_array(obj):
         return {"__ndarray__": _store(obj, path, arrays, memo)}
     if isinstance(obj, np.generic):
         return {"__scalar__": _store(np.asarray(obj), path, arrays, memo)}
@@ -201,15 +211,36 @@ def _array(arrays: dict, name) -> np.ndarray:
     return np.array(arrays[name])  # a writable copy that owns its memory
 
 
-def _decode(node, arrays: dict):
+def _placer(map_location):
+    """A function from a saved device name to the device to load onto (``load``'s rules)."""
+    if map_location is None:
+        return as_device
+    if isinstance(map_location, dict):
+        table = {str(as_device(k)): as_device(v) for k, v in map_location.items()}
+        return lambda saved: table.get(str(as_device(saved)), as_device(saved))
+    if callable(map_location) and not isinstance(map_location, str):
+        raise TypeError("tg.load: map_location may be a device, a string or a dict, not a function")
+    target = as_device(map_location)
+    return lambda saved: target
+
+
+def _tensor(array: np.ndarray, requires_grad: bool, saved: str, where) -> Tensor:
+    target = where(saved)
+    if target.type != "cpu":
+        array = backend_for(target).from_host(array, target)
+    return Tensor._make(array, requires_grad)
+
+
+def _decode(node, arrays: dict, where):
     if node is None or isinstance(node, bool | int | float | str):
         return node
     if isinstance(node, list):
-        return [_decode(v, arrays) for v in node]
+        return [_decode(v, arrays, where) for v in node]
     if not isinstance(node, dict) or not any(tag in node for tag in _TAGS):
         raise ValueError(f"unexpected structure node {node!r:.80}")
     if "__tensor__" in node:
-        return Tensor._make(_array(arrays, node["__tensor__"]), bool(node.get("requires_grad")))
+        array, requires_grad = _array(arrays, node["__tensor__"]), bool(node.get("requires_grad"))
+        return _tensor(array, requires_grad, node.get("device", "cpu"), where)
     if "__ndarray__" in node:
         return _array(arrays, node["__ndarray__"])
     if "__scalar__" in node:
@@ -217,5 +248,5 @@ def _decode(node, arrays: dict):
     if "__float__" in node:
         return float(node["__float__"])
     if "__tuple__" in node:
-        return tuple(_decode(v, arrays) for v in node["__tuple__"])
-    return {_decode(k, arrays): _decode(v, arrays) for k, v in node["__dict__"]}
+        return tuple(_decode(v, arrays, where) for v in node["__tuple__"])
+    return {_decode(k, arrays, where): _decode(v, arrays, where) for k, v in node["__dict__"]}

@@ -14,7 +14,7 @@ from . import functions_index as fi  # issue 13: as functions, read Tensor at ca
 from . import functions_math as fm
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
-from .backends import as_device, backend_for, backend_of, is_array
+from .backends import as_device, backend_for, backend_of, is_array, on_device
 from .backends.device import device as Device
 from .backends.device import device_types
 from .dtypes import PYTHON_SCALARS, as_dtype, check_float, float32, scalar_array
@@ -234,12 +234,12 @@ class Tensor:
         """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)`` (its device and dtype), or
         the keywords ``device=``, ``dtype=``, ``copy=``; ``non_blocking`` is accepted and
         ignored. Returns ``self`` when nothing changes (unless ``copy=True``), as PyTorch."""
-        where, dtype, copy = _to_args(args, kwargs)
+        where, dtype, copy = parse_to_args(args, kwargs)
         out = self
         if where is not None:
             where = as_device(where)
             backend_for(where)  # a clear error when the device cannot be had
-            if where != self.device and not (where.index is None and where.type == out.device.type):
+            if not on_device(self.device, where):
                 out = device_ops.TO_DEVICE(out, device=where)
         if dtype is not None and dtype != out.dtype:
             out = ew.TO(out, dtype=dtype)
@@ -388,7 +388,7 @@ class Tensor:
     )  # fmt: skip
 
 
-def _to_args(args: tuple, kwargs: dict) -> tuple:
+def parse_to_args(args: tuple, kwargs: dict) -> tuple:
     """``(device or None, dtype or None, copy)`` from the ways ``Tensor.to`` may be called."""
     unknown = set(kwargs) - {"device", "dtype", "copy", "non_blocking"}
     if unknown:

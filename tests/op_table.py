@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 import tensorgrad as tg
 from tensorgrad.ops import elementwise as ew
 from tensorgrad.testing import arrays, broadcastable_shapes, shapes
+from tensorgrad.testing.device import TEST_DEVICE
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,10 @@ ROWS: list[Row] = [
         grad_inputs=(1, 2),
     ),
     Row("to", ("to",), lambda a: ew.TO(a, dtype=a.dtype), lambda a: a.copy(), unary()),
+    Row(
+        "to_device", ("to_device", "exp"), lambda a: a.to(TEST_DEVICE).exp().cpu(), np.exp,
+        unary(),
+    ),
     Row(
         "matmul",
         ("matmul",),

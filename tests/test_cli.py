@@ -1,18 +1,20 @@
-"""``python -m models``: help, the train/evaluate/predict round trip, Ctrl-C and --resume, and a
+"""The ``tensorgrad`` command: help, the train/evaluate/predict round trip, Ctrl-C, --resume, and a
 one-line error with a non-zero status for every bad input."""
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import tensorgrad as tg
-from models.cli import build_parser, main
-from models.synthetic import draw_digit
+from tensorgrad.models.cli import build_parser, main
+from tensorgrad.models.synthetic import draw_digit
 
+ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--dataset", "synthetic", "--limit", "960", "--test-limit", "200", "--batch-size", "64",
          "--no-progress"]  # fmt: skip
 
@@ -35,7 +37,7 @@ def _one_line_error(capsys, status, expected_status, *fragments):
 
 
 # -- help ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info"])
 def test_help_explains_every_option(command, capsys):
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])
@@ -50,8 +52,36 @@ def test_help_explains_every_option(command, capsys):
 
 def test_module_entry_point_runs_as_a_subprocess():
     result = subprocess.run([sys.executable, "-m", "models", "--help"], capture_output=True,
-                            text=True, timeout=120)  # fmt: skip
+                            text=True, timeout=120, cwd=ROOT)  # fmt: skip
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
+
+
+# ``python -m models`` as runpy does it, then the installed name: one module of each, no copies
+ONE_COPY = """
+import runpy, sys
+sys.argv = ["models", "--version"]
+try:
+    runpy.run_module("models", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    assert done.code == 0, done.code
+import models, tensorgrad.models, tensorgrad.models.registry as registry
+from tensorgrad.models import cli, lenet5
+assert models is tensorgrad.models and models.registry is registry
+assert lenet5.register_model is registry.register_model
+print(sorted(name for name in sys.modules if name.split(".")[0] == "models"))
+"""
+
+
+def test_the_folder_name_and_the_installed_name_share_one_registry():
+    import models
+    import tensorgrad.models
+
+    assert models is tensorgrad.models
+    assert not [name for name in sys.modules if name.startswith("models.")]
+    done = subprocess.run([sys.executable, "-c", ONE_COPY], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "['models']"  # no models.cli, models.registry, ...
 
 
 # -- a run and its files -----------------------------------------------------------------------
@@ -62,7 +92,7 @@ def test_train_writes_the_run_folder(run, capsys):
     assert any(n.startswith("events.out.tfevents.") for n in names)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test_accuracy"] > 0.8 and metrics["epochs_completed"] == 3
-    from models import LeNet5
+    from tensorgrad.models import LeNet5
 
     LeNet5().load_state_dict(tg.load(run / "model.safetensors"))  # the documented one-liner
 
@@ -103,7 +133,7 @@ def test_predict_reads_digits_drawn_here(run, tmp_path, capsys):
 
 # -- Ctrl-C and --resume -----------------------------------------------------------------------
 def test_interrupt_then_resume_from_the_cli_matches_a_straight_run(run, tmp_path, capsys):
-    from models import commands
+    from tensorgrad.models import commands
 
     folder = tmp_path / "split"
     args = build_parser().parse_args(["train", *QUICK, "--epochs", "3", "--out", str(folder)])

@@ -1,4 +1,4 @@
-"""End to end on the real MNIST: ``python -m models train`` for one epoch, then check everything
+"""End to end on the real MNIST: ``tensorgrad train`` for one epoch, then check everything
 the run leaves behind, evaluate the saved weights afresh, and read digits drawn here."""
 
 import json
@@ -8,8 +8,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 import tensorgrad as tg
-from models import LeNet5
-from models.cli import main
+from tensorgrad.models import LeNet5
+from tensorgrad.models.cli import main
 
 pytestmark = pytest.mark.network
 
@@ -32,9 +32,9 @@ def test_one_epoch_reaches_97_5_percent(run):
 
 
 def test_saved_weights_evaluate_to_the_reported_metrics(run):
-    from models.config import TrainConfig
-    from models.data import datasets, test_loader
-    from models.evaluation import evaluate
+    from tensorgrad.models.config import TrainConfig
+    from tensorgrad.models.data import datasets, test_loader
+    from tensorgrad.models.evaluation import evaluate
 
     model = LeNet5()
     model.load_state_dict(tg.load(run / "model.safetensors"))

@@ -3,7 +3,7 @@
 import numpy as np
 
 import tensorgrad as tg
-from models.lenet5 import LeNet5
+from tensorgrad.models.lenet5 import LeNet5
 
 
 def _grads(model, out):

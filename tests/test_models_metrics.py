@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from models.metrics import (
+from tensorgrad.models.metrics import (
     class_table,
     confused_pairs_text,
     confusion_matrix,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from models.preprocess import ImageError, read_digit, to_mnist
+from tensorgrad.models.preprocess import ImageError, read_digit, to_mnist
 
 
 def _draw_one(size=(120, 200), dark_on_light=True, offset=(0, 0)) -> Image.Image:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
-from models import LeNet5, create_model, model_names, register_model
-from models.builders import build_model
-from models.checkpoint import load_checkpoint
-from models.config import ConfigError, TrainConfig
-from models.data import datasets
-from models.trainer import Interrupted, Trainer
+from tensorgrad.models import LeNet5, create_model, model_names, register_model
+from tensorgrad.models.builders import build_model
+from tensorgrad.models.checkpoint import load_checkpoint
+from tensorgrad.models.config import ConfigError, TrainConfig
+from tensorgrad.models.data import datasets
+from tensorgrad.models.trainer import Interrupted, Trainer
 
 
 def test_lenet5_shapes_parameters_and_variants():
@@ -136,7 +136,7 @@ def test_ctrl_c_requests_a_clean_stop_with_a_checkpoint(tmp_path):
 
 
 def test_metrics_json_is_consistent(tmp_path):
-    from models.report import finish_run
+    from tensorgrad.models.report import finish_run
 
     config = _config(epochs=1)
     trainer = _trainer(tmp_path, config)

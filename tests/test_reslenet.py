@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
-from models.builders import build_model
-from models.cli import build_parser
-from models.config import ConfigError, TrainConfig
-from models.registry import model_defaults
-from models.reslenet import RECIPE, ResidualBlock, ResLeNet
 from tensorgrad import nn
+from tensorgrad.models.builders import build_model
+from tensorgrad.models.cli import build_parser
+from tensorgrad.models.config import ConfigError, TrainConfig
+from tensorgrad.models.registry import model_defaults
+from tensorgrad.models.reslenet import RECIPE, ResidualBlock, ResLeNet
 from tensorgrad.nn import functional as F
 
 
@@ -106,7 +106,7 @@ def test_recipe_defaults_come_from_the_registration_and_command_line_wins():
 
 def test_cli_refuses_a_switch_the_model_lacks_before_making_a_run_folder(tmp_path, monkeypatch,
                                                                         capsys):  # fmt: skip
-    from models.cli import main
+    from tensorgrad.models.cli import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--no-batchnorm", "--dataset", "synthetic"]) == 2

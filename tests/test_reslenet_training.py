@@ -3,11 +3,11 @@ eval, and a short run on synthetic digits that beats LeNet-5 trained for the sam
 
 import numpy as np
 
-from models.config import TrainConfig
-from models.data import datasets
-from models.evaluation import evaluate
-from models.trainer import Trainer
 from tensorgrad import nn
+from tensorgrad.models.config import TrainConfig
+from tensorgrad.models.data import datasets
+from tensorgrad.models.evaluation import evaluate
+from tensorgrad.models.trainer import Trainer
 
 
 def _trainer(folder, on_step=None, **changes) -> Trainer:

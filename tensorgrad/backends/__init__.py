@@ -10,7 +10,7 @@ import numpy as np
 from . import cuda
 from .base import Backend
 from .cpu import CPU
-from .device import add_device_type, as_device, device
+from .device import add_device_type, as_device, device, on_device
 
 _BY_ARRAY_TYPE: dict[type, Backend] = {np.ndarray: CPU}
 _BY_DEVICE_TYPE: dict[str, Backend] = {"cpu": CPU}
@@ -75,5 +75,5 @@ def is_array(value) -> bool:
 
 __all__ = [
     "Backend", "array_module", "as_device", "backend_for", "backend_of", "cuda_unavailable_reason",
-    "device", "is_array", "register",
+    "device", "is_array", "on_device", "register",
 ]  # fmt: skip

@@ -101,6 +101,11 @@ def max_pool2d(xp, x, *, kernel_size, stride, padding, dilation, out_size, relu)
     found = windows(xp, x, geometry, fill=float("-inf"))
     index = xp.argmax(found, axis=2)  # the first maximum, or the first NaN (as PyTorch)
     out = xp.take_along_axis(found, index[:, :, None], axis=2)[:, :, 0]
+    # a window whose real elements are all -inf keeps its first real element (not a padding
+    # position); one wholly in the padding gets -1, as the CPU's kernel
+    inside = windows(xp, xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), geometry)
+    first = xp.where(inside.max(axis=2) > 0, xp.argmax(inside, axis=2), -1)
+    index = xp.where(out == float("-inf"), first, index)
     if relu:
         out = xp.maximum(out, 0)
     return out, index
@@ -129,7 +134,7 @@ def max_pool2d_flat_index(xp, index, *, input_shape, kernel_size, stride, paddin
     oh, ow = index.shape[2:]
     rows = xp.arange(oh).reshape(-1, 1) * sh - ph + (index // kw) * dh
     cols = xp.arange(ow).reshape(1, -1) * sw - pw + (index % kw) * dw
-    return (rows * input_shape[3] + cols).astype(xp.int64)
+    return xp.where(index >= 0, rows * input_shape[3] + cols, -1).astype(xp.int64)
 
 
 def _avg_counts(xp, input_shape, dtype, geometry, count_include_pad):

@@ -59,6 +59,12 @@ class device:  # noqa: N801 (PyTorch's name)
         return f"device(type='{self.type}'{index})"
 
 
+def on_device(actual: "device", wanted: "device") -> bool:
+    """True when data on ``actual`` is where ``wanted`` asks for: same type, and the same index
+    unless ``wanted`` names none (``"cuda"`` is satisfied by any GPU, as data already there)."""
+    return actual.type == wanted.type and wanted.index in (None, actual.index)
+
+
 def device_types() -> tuple:
     """The device types a device string may name."""
     return _TYPES

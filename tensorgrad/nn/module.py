@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..backends import as_device, backend_for, backend_of, is_array, on_device
+from ..tensor import Tensor, parse_to_args
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -208,9 +209,10 @@ class Module:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad = Tensor._make(np.zeros_like(param.grad.data))
+                    grad = param.grad.data
+                    param.grad = Tensor._make(backend_of(grad).xp.zeros_like(grad))
 
-    # -- dtype ----------------------------------------------------------------------------------
+    # -- devices and dtypes -----------------------------------------------------------------------
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every descendant, then on this module (as PyTorch)."""
         for child in self.children():
@@ -218,16 +220,21 @@ class Module:
         fn(self)
         return self
 
-    def _cast_floats(self, dtype) -> "Module":
-        # in place on the same Parameter objects, so optimizers keep their references
+    def _move(self, where=None, dtype=None) -> "Module":
+        """Parameters and buffers (and their gradients) onto device ``where`` and, for the
+        floating ones, to ``dtype``; in place on the same objects, so optimizers built before
+        keep their references (as PyTorch)."""
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
-                    if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dtype)
+                    if t is not None:
+                        t.data = _converted(t.data, where, dtype)
                         if t.grad is not None:
-                            t.grad = Tensor._make(t.grad.data.astype(dtype))
+                            t.grad = Tensor._make(_converted(t.grad.data, where, dtype))
         return self
+
+    def _cast_floats(self, dtype) -> "Module":
+        return self._move(None, dtype)
 
     def float(self) -> "Module":
         """Cast floating parameters and buffers to float32, in place."""
@@ -237,12 +244,24 @@ class Module:
         """Cast floating parameters and buffers to float64, in place."""
         return self._cast_floats(np.float64)
 
-    def to(self, dtype) -> "Module":
-        """Cast floating parameters and buffers to ``dtype`` (there is one device: the CPU)."""
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
+    def to(self, *args, **kwargs) -> "Module":
+        """Move parameters and buffers to a device and/or cast the floating ones to a dtype, in
+        place: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``, or the
+        keywords ``device=``, ``dtype=`` (as ``Tensor.to``; ``non_blocking`` is ignored)."""
+        where, dtype, _ = parse_to_args(args, kwargs)
+        if dtype is not None and dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
-        return self._cast_floats(dtype)
+        if where is not None:
+            where = as_device(where)
+            backend_for(where)  # a clear error when the device cannot be had
+        return self._move(where, dtype)
+
+    def cuda(self, device=None) -> "Module":
+        """Move parameters and buffers to a GPU (``device``: an index or ``cuda:N``)."""
+        return self.to("cuda" if device is None else as_device(device))
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
 
     # -- state ----------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> dict:
@@ -273,7 +292,7 @@ class Module:
         shapes = []
         for key, target in own.items():
             if key in state_dict:
-                source = np.asarray(_array(state_dict[key], key))
+                source = _array(state_dict[key], key)
                 if source.shape != target.shape:
                     shapes.append(f"{key}: checkpoint {source.shape}, model {target.shape}")
         problems = []
@@ -290,8 +309,8 @@ class Module:
             )
         for key, target in own.items():
             if key in state_dict:
-                source = _array(state_dict[key], key)
-                np.copyto(target.data, source, casting="unsafe")
+                source = _converted(_array(state_dict[key], key), target.device, None)
+                target.data[...] = source  # casts to the target's dtype, as PyTorch's copy_
         return IncompatibleKeys(missing, unexpected)
 
     # -- repr -------------------------------------------------------------------------------------
@@ -318,10 +337,23 @@ class Module:
         return sorted(set(names))
 
 
-def _array(value, key: str) -> np.ndarray:
+def _converted(array, where, dtype):
+    """``array`` on device ``where`` (None: where it is) and, if floating, of ``dtype``."""
+    if where is not None:
+        source = backend_of(array)
+        if not on_device(source.device_of(array), where):
+            array = backend_for(where).from_host(source.to_host(array), where)
+    if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array
+
+
+def _array(value, key: str):
     if isinstance(value, Tensor):
         return value.data
-    if isinstance(value, np.ndarray | int | float | bool):
+    if is_array(value):
+        return value
+    if isinstance(value, int | float | bool):
         return np.asarray(value)
     raise TypeError(
         f"load_state_dict: value for {key!r} is a {type(value).__name__}, "

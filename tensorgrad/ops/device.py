@@ -1,13 +1,13 @@
 """Moving data between devices: the one op that copies an array from one backend to another."""
 
-from ..backends import backend_for, backend_of
+from ..backends import backend_for, backend_of, on_device
 from .registry import defop
 
 
 def transfer(array, where):
     """``array`` copied to device ``where`` (itself when it is there already)."""
     source = backend_of(array)
-    if source.device_of(array) == where or (source.type == where.type and where.index is None):
+    if on_device(source.device_of(array), where):
         return array
     return backend_for(where).from_host(source.to_host(array), where)
 

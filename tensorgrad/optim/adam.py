@@ -1,14 +1,13 @@
 """Adam and AdamW (decoupled weight decay), PyTorch's update rules, in place on ``p.data``."""
 
-import math
-
-import numpy as np
-
+from ..backends import backend_of
 from .optimizer import Optimizer, _closure_loss
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba, 2015) with PyTorch's bias corrections and optional AMSGrad::
+    """Adam (Kingma and Ba, 2015) with PyTorch's bias corrections and optional AMSGrad, in
+    place on ``p.data`` (the backend's update: ``tensorgrad.backends.updates.adam_update`` on
+    the CPU, one fused kernel per parameter on CUDA)::
 
     g += weight_decay * p                (Adam; AdamW instead does p *= 1 - lr * wd)
     m = m + (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g^2
@@ -51,36 +50,23 @@ class Adam(Optimizer):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
+            hyper = dict(
+                lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                weight_decay=group["weight_decay"], decoupled=self._decoupled,
+                maximize=group["maximize"],
+            )  # fmt: skip
             for p, grad in self._params_with_grad(group):
-                g = -grad if group["maximize"] else grad
+                backend = backend_of(p.data)
                 state = self.state.setdefault(p, {})
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    state["exp_avg"] = backend.xp.zeros_like(p.data)
+                    state["exp_avg_sq"] = backend.xp.zeros_like(p.data)
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = backend.xp.zeros_like(p.data)
                 state["step"] += 1
-                step = state["step"]
-                if weight_decay != 0:
-                    if self._decoupled:
-                        p.data *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * p.data
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                exp_avg += (1 - beta1) * (g - exp_avg)  # torch's lerp for weights below 0.5
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * (g * g)
-                step_size = lr / (1 - beta1**step)
-                bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-                if group["amsgrad"]:
-                    np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-                    denom = np.sqrt(state["max_exp_avg_sq"]) / bias_correction2_sqrt + eps
-                else:
-                    denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-                p.data -= step_size * (exp_avg / denom)
+                backend.adam_update(p.data, grad, state, **hyper)
         return loss
 
 

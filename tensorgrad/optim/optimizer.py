@@ -3,8 +3,7 @@ state_dict of plain arrays and numbers (``tg.save`` writes it as it is)."""
 
 import copy
 
-import numpy as np
-
+from ..backends import backend_of, is_array
 from ..tensor import Tensor
 
 
@@ -64,7 +63,10 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad.data))
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad = Tensor._make(backend_of(p.data).xp.zeros_like(p.grad.data))
 
     def step(self, closure=None):
         raise NotImplementedError
@@ -75,8 +77,9 @@ class Optimizer:
                 yield p, p.grad.data
 
     def state_dict(self) -> dict:
-        """``{"state": {index: {name: ndarray or number}}, "param_groups": [...]}``; parameters
-        are numbered in the order of the groups, as PyTorch."""
+        """``{"state": {index: {name: array or number}}, "param_groups": [...]}``; parameters
+        are numbered in the order of the groups, as PyTorch. Arrays are copies on the
+        parameters' device (``tg.save`` writes host copies)."""
         index, groups, n = {}, [], 0
         for group in self.param_groups:
             packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
@@ -91,8 +94,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and state saved by ``state_dict`` (copied, cast to each
-        parameter's dtype); the groups must have the same sizes."""
+        """Restore hyper-parameters and state saved by ``state_dict`` (copied onto each
+        parameter's device, cast to its dtype); the groups must have the same sizes."""
         saved = state_dict["param_groups"]
         if len(saved) != len(self.param_groups):
             raise ValueError(
@@ -117,7 +120,8 @@ class Optimizer:
                 value = _copy(value)
                 if isinstance(value, Tensor):
                     value = value.data
-                if isinstance(value, np.ndarray):
+                if is_array(value):
+                    value = _on_device_of(p, value)
                     if value.shape != p.shape:
                         raise ValueError(
                             f"{type(self).__name__}.load_state_dict: state {name!r} of "
@@ -140,11 +144,19 @@ class Optimizer:
 
 
 def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
     if isinstance(value, Tensor):
         return value.data.copy()
+    if is_array(value):
+        return value.copy()
     return copy.deepcopy(value)
+
+
+def _on_device_of(p: Tensor, array):
+    """``array`` on parameter ``p``'s device (a copy when it comes from another device)."""
+    source, target = backend_of(array), backend_of(p.data)
+    if source is target:
+        return array
+    return target.from_host(source.to_host(array), p.device)
 
 
 def _closure_loss(closure):

@@ -1,12 +1,14 @@
 """SGD with momentum, dampening, Nesterov momentum and weight decay (PyTorch's update rule)."""
 
-import numpy as np
-
+from ..backends import backend_of
 from .optimizer import Optimizer, _closure_loss
+
+_HYPER = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, updating ``p.data`` in place::
+    """Stochastic gradient descent, updating ``p.data`` in place (the backend's update,
+    ``tensorgrad.backends.updates.sgd_update`` on the CPU)::
 
     g = -grad if maximize else grad;  g += weight_decay * p
     b = g (first step) or momentum * b + (1 - dampening) * g
@@ -48,20 +50,12 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            hyper = {k: group[k] for k in _HYPER}
             for p, grad in self._params_with_grad(group):
-                g = -grad if group["maximize"] else grad
-                if weight_decay != 0:
-                    g = g + weight_decay * p.data
-                if momentum != 0:
-                    state = self.state.setdefault(p, {})
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype)
-                    else:
-                        buf *= momentum
-                        buf += (1 - dampening) * g
-                    g = g + momentum * buf if nesterov else buf
-                p.data -= lr * g
+                state = self.state.setdefault(p, {}) if group["momentum"] != 0 else {}
+                buf = backend_of(p.data).sgd_update(
+                    p.data, grad, state.get("momentum_buffer"), **hyper
+                )
+                if buf is not None:
+                    state["momentum_buffer"] = buf
         return loss
