@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .functions import clamp, sigmoid, tanh
+from .functions import clamp, sigmoid, tanh, where
 from .ops import math as math_ops
 
 if TYPE_CHECKING:
@@ -66,12 +66,13 @@ def hardtanh(
     max_val: float = 1.0,
     inplace: bool = False,
 ) -> Tensor:
-    """``x`` clamped to ``[min_val, max_val]``. At exactly ``min_val`` or ``max_val`` the
-    gradient is 1 (clamp's rule), where PyTorch's hardtanh gives 0."""
+    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside and 0 at
+    and beyond the limits (PyTorch's hardtanh; ``clamp`` passes it at the limits)."""
     _not_inplace(inplace, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
-    return clamp(input, min_val, max_val)
+    inside = (input.data > min_val) & (input.data < max_val)
+    return where(inside, input, clamp(input.detach(), min_val, max_val))
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002

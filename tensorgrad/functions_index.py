@@ -233,8 +233,10 @@ def repeat(input: Tensor, *sizes) -> Tensor:  # noqa: A002
     return out.reshape(tuple(r * n for r, n in zip(sizes, shape)))
 
 
-def flip(input: Tensor, dims) -> Tensor:  # noqa: A002, F811
-    """``input`` reversed along each dim in ``dims``."""
+def flip(input: Tensor, dims, *more_dims) -> Tensor:  # noqa: A002
+    """``input`` reversed along each of ``dims`` (a list, or ints as ``x.flip(0, 1)``)."""
+    if more_dims:
+        dims = (dims, *more_dims)
     axes = _dims_list(dims, input.ndim, "flip")
     if not axes:
         return input

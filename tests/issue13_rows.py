@@ -365,7 +365,7 @@ ROWS: list[Row] = [
     ),
     Row(
         "hardtanh",
-        ("clamp",),
+        ("clamp", "where"),
         F.hardtanh,
         lambda x, min_val, max_val: np.clip(x, min_val, max_val),
         shapes()

@@ -48,6 +48,12 @@ def test_leaky_relu_and_elu_gradients_at_zero_follow_pytorch():
     assert x.grad.item() == pytest.approx(0.5)  # alpha * exp(0)
 
 
+def test_hardtanh_gradient_is_zero_at_the_limits_as_pytorch():
+    x = t64([-1.0, 0.5, 1.0, 2.0], requires_grad=True)
+    F.hardtanh(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 0.0])
+
+
 def test_activations_refuse_inplace():
     with pytest.raises(NotImplementedError, match="inplace"):
         F.silu(tg.randn(3), inplace=True)
@@ -179,6 +185,9 @@ def test_repeat_roll_flip_edges():
     with pytest.raises(RuntimeError, match="same length"):
         tg.roll(x, (1, 1), 0)
     np.testing.assert_array_equal(x.flip(-1).data, [[2.0, 1.0]])
+    np.testing.assert_array_equal(x.flip(0, 1).data, tg.flip(x, [0, 1]).data)
+    with pytest.raises(ValueError, match="twice"):
+        x.flip(1, -1)
 
 
 def test_topk_and_sort_indices_and_stability():

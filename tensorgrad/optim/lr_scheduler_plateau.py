@@ -179,9 +179,11 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics) -> None:  # noqa: D102 (PyTorch's signature: the metric is required)
+    def step(self, metrics, epoch: int | None = None) -> None:
+        """Count one epoch with the metric's value (a number or a 0-d tensor); ``epoch``
+        (deprecated in PyTorch) sets the epoch number instead of counting."""
         current = float(metrics)
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0
