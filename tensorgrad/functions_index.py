@@ -150,6 +150,8 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:  # noqa: A002
                 f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
             )
         value = value.to(input.dtype)
+    else:  # the value takes the input's dtype, as in PyTorch (1.5 fills an int tensor with 1)
+        value = np.asarray(value).astype(input.dtype).item()
     return where(_t.Tensor._make(data), value, input)
 
 
@@ -161,7 +163,7 @@ def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:  # 
     i = xp.arange(rows).reshape(-1, 1)
     j = xp.arange(cols).reshape(1, -1)
     keep = (j - i <= diagonal) if lower else (j - i >= diagonal)
-    return where(_t.Tensor._make(keep), input, 0.0)
+    return where(_t.Tensor._make(keep), input, 0)  # an int 0 keeps the input's dtype
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
@@ -274,9 +276,12 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:  # noqa: A002, F811
 
 def _order(input: Tensor, dim: int, descending: bool):  # noqa: A002
     """The indices that sort ``input`` along ``dim`` (stable: ties keep their order)."""
-    key = -input.data if descending else input.data
-    if input.dtype == np.bool_:
-        key = (~input.data) if descending else input.data
+    key = input.data
+    if descending:  # negated keys keep a stable sort's order between ties, unlike a reversal
+        if key.dtype == np.bool_:
+            key = ~key
+        else:
+            key = -(key.astype(np.int64) if key.dtype.kind == "u" else key)
     return array_module(input.data).argsort(key, axis=dim, kind="stable")
 
 

@@ -204,6 +204,16 @@ def test_topk_and_sort_indices_and_stability():
         x.topk(5)
 
 
+def test_integer_tensors_keep_their_dtype():
+    x = tg.tensor([[1, 2], [3, 4]])
+    assert x.tril().dtype == np.int64 and x.triu(1).tolist() == [[0, 2], [0, 0]]
+    filled = x.masked_fill(tg.tensor([[False, True], [False, False]]), 1.5)
+    assert filled.dtype == np.int64 and filled.tolist() == [[1, 1], [3, 4]]
+    assert x.flip(0).dtype == np.int64 and x.roll(1, 1).tolist() == [[2, 1], [4, 3]]
+    u = tg.tensor(np.array([3, 1, 2], dtype=np.uint8))
+    assert u.sort(descending=True).values.tolist() == [3, 2, 1]
+
+
 def test_one_hot():
     out = F.one_hot(tg.tensor([[0, 2]]), 4)
     assert out.dtype == np.int64 and out.shape == (1, 2, 4)
