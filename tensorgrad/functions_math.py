@@ -153,7 +153,8 @@ def einsum(equation: str, *operands) -> Tensor:
                     f"{t.shape}, which does not broadcast with the size {sizes[letter]} seen "
                     "before"
                 )
-            sizes[letter] = max(sizes.get(letter, 1), n)
+            if sizes.get(letter, 1) == 1:  # unseen or 1 so far: this size (0 included)
+                sizes[letter] = n
     fitted = []
     for sub, t in zip(subs, operands):  # broadcast size-1 dims: einsum itself needs one size
         target = tuple(sizes[letter] for letter in sub)

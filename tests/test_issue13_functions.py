@@ -82,6 +82,7 @@ def test_einsum_forms_and_second_order():
     # a size-1 dim broadcasts against the same letter, as in PyTorch
     c = t64(np.random.rand(1, 3), True)
     np.testing.assert_allclose(tg.einsum("ij,ij->ij", a, c).data, a.data * c.data)
+    assert tg.einsum("ij->j", tg.zeros(0, 3)).tolist() == [0.0, 0.0, 0.0]  # empty dims sum to 0
     assert gradcheck(lambda x, y: tg.einsum("ij,jj->i", x, y), [a, b])
     assert gradgradcheck(lambda x, y: tg.einsum("ij,jk->ik", x, y), [a, b])
 
