@@ -274,15 +274,20 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:  # noqa: A002, F811
     return out
 
 
+def _sort_key(data, descending: bool):
+    """An array whose ascending order is ``data``'s order (descending: negated, so that a
+    stable sort keeps ties in their order, which reversing an ascending sort would not)."""
+    if not descending:
+        return data
+    if data.dtype == np.bool_:
+        return ~data
+    return -(data.astype(np.int64) if data.dtype.kind == "u" else data)
+
+
 def _order(input: Tensor, dim: int, descending: bool):  # noqa: A002
     """The indices that sort ``input`` along ``dim`` (stable: ties keep their order)."""
-    key = input.data
-    if descending:  # negated keys keep a stable sort's order between ties, unlike a reversal
-        if key.dtype == np.bool_:
-            key = ~key
-        else:
-            key = -(key.astype(np.int64) if key.dtype.kind == "u" else key)
-    return array_module(input.data).argsort(key, axis=dim, kind="stable")
+    key = _sort_key(input.data, descending)
+    return array_module(key).argsort(key, axis=dim, kind="stable")
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
@@ -304,8 +309,16 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError(f"topk: k ({k}) is out of range for a dim of size {length}")
     if input.ndim == 0:
         return TopKResult(input, _t.Tensor._make(array_module(input.data).zeros((), np.int64)))
-    order = _order(input, axis, largest)
-    index = order[(slice(None),) * axis + (slice(0, k),)].astype(np.int64, copy=False)
+    first_k = (slice(None),) * axis + (slice(0, k),)
+    if 0 < k < length:  # partition (linear time), then sort only the k picked
+        key = _sort_key(input.data, largest)
+        xp = array_module(key)
+        picked = xp.argpartition(key, k - 1, axis=axis)[first_k]
+        within = xp.argsort(xp.take_along_axis(key, picked, axis=axis), axis=axis, kind="stable")
+        index = xp.take_along_axis(picked, within, axis=axis)
+    else:
+        index = _order(input, axis, largest)[first_k]
+    index = index.astype(np.int64, copy=False)
     return TopKResult(reduce.TAKE_ALONG(input, index=index, dim=axis), _t.Tensor._make(index))
 
 
