@@ -22,6 +22,16 @@ def test_erf_matches_math_erf_over_the_real_line_in_float64():
     np.testing.assert_allclose(tg.erf(t64(x)).data, expected, rtol=0, atol=2e-15)
 
 
+def test_erf_in_float32_is_accurate_to_float32_rounding_even_near_zero():
+    x = np.concatenate([np.linspace(-6, 6, 20001), np.logspace(-30, -1, 50)]).astype(np.float32)
+    expected = np.array([math.erf(float(v)) for v in x])
+    out = tg.erf(tg.tensor(x))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected, rtol=5e-7, atol=5e-7)
+    tiny = np.abs(x) < 1e-3
+    np.testing.assert_allclose(out.data[tiny], expected[tiny], rtol=5e-7, atol=0)
+
+
 def test_gelu_values_known_from_the_normal_cdf():
     x = t64([-1.0, 0.0, 1.0, 3.0])
     phi = np.array([0.15865525393145707, 0.5, 0.8413447460685429, 0.9986501019683699])
