@@ -86,4 +86,3 @@ from .tensor import Tensor, matmul
 float = float32  # noqa: A001 (PyTorch's alias)
 
 __version__ = "0.1.0"
-

@@ -28,14 +28,21 @@ SortResult = namedtuple("SortResult", ["values", "indices"])
 TopKResult = namedtuple("TopKResult", ["values", "indices"])
 
 
-def _index_array(index, x: Tensor, op: str):
-    """``index`` (a Tensor, array or list) as an integer array on ``x``'s device."""
-    data = index.data if isinstance(index, _t.Tensor) else index
+def _array_on_device_of(x: Tensor, value):
+    """``value`` (a Tensor, an array or a list) as an array on ``x``'s device (a host index
+    or mask may be used with a tensor anywhere, as in PyTorch)."""
+    data = value.data if isinstance(value, _t.Tensor) else value
     if not is_array(data):
         data = np.asarray(data)
     backend = backend_of(x.data)
     if backend_of(data) is not backend:
         data = backend.from_host(backend_of(data).to_host(data), x.device)
+    return data
+
+
+def _index_array(index, x: Tensor, op: str):
+    """``index`` as an integer array on ``x``'s device."""
+    data = _array_on_device_of(x, index)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor (int64), got {data.dtype}")
     return data
@@ -128,12 +135,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:  # noqa: A002
 def masked_fill(input: Tensor, mask, value) -> Tensor:  # noqa: A002
     """``input`` with ``value`` (a number or a 0-d tensor) where ``mask`` (bool, broadcastable
     to input's shape) is True; the gradient passes where it is False."""
-    data = mask.data if isinstance(mask, _t.Tensor) else mask
-    if not is_array(data):
-        data = np.asarray(data)
-    backend = backend_of(input.data)
-    if backend_of(data) is not backend:
-        data = backend.from_host(backend_of(data).to_host(data), input.device)
+    data = _array_on_device_of(input, mask)
     if data.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {data.dtype}")
     try:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from . import tensor as _t
 from .functions import _one_dim, dims, matmul, sqrt, where
 from .ops import einsum as einsum_ops
@@ -196,4 +194,3 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
 
 
 __all__ = ["bmm", "cos", "cumsum", "einsum", "erf", "norm", "outer", "sin"]
-_ = np  # numpy: dtypes only
