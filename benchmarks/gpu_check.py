@@ -56,33 +56,32 @@ class Clock:
     """Elapsed seconds on the device's own clock: CUDA events on a GPU, else the host's."""
 
     def __init__(self, framework: str, device: str) -> None:
-        self.events = None
-        if device.startswith("cuda"):
-            if framework == "torch":
-                import torch
+        self.event = None
+        if not device.startswith("cuda"):
+            return
+        if framework == "torch":
+            import torch
 
-                self.events = lambda: torch.cuda.Event(enable_timing=True)
-                self.sync = torch.cuda.synchronize
-            else:
-                import cupy
+            self.event = lambda: torch.cuda.Event(enable_timing=True)
+            self.sync, self.elapsed_ms = torch.cuda.synchronize, lambda a, b: a.elapsed_time(b)
+        else:
+            import cupy
 
-                self.events = cupy.cuda.Event
-                self.sync = cupy.cuda.Device().synchronize
+            self.event, self.elapsed_ms = cupy.cuda.Event, cupy.cuda.get_elapsed_time
+            self.sync = cupy.cuda.Device().synchronize
 
     def time(self, fn) -> float:
-        if self.events is None:
+        if self.event is None:
             start = time.perf_counter()
             fn()
             return time.perf_counter() - start
         self.sync()
-        start, end = self.events(), self.events()
+        start, end = self.event(), self.event()
         start.record()
         fn()
         end.record()
         end.synchronize()
-        return start.elapsed_time(end) / 1000 if hasattr(start, "elapsed_time") else (
-            __import__("cupy").cuda.get_elapsed_time(start, end) / 1000
-        )
+        return self.elapsed_ms(start, end) / 1000
 
 
 def _lenet(lib):
@@ -145,12 +144,34 @@ def _accuracy(session) -> float:
     return hits / tx.shape[0]
 
 
+def _train_run(device: str, data: str | None, quick: bool) -> dict:
+    """``tensorgrad train --device DEVICE`` (LeNet-5's default recipe): accuracy and seconds.
+    The CLI knows no test device; a smoke run on it trains on the CPU."""
+    import tempfile
+
+    device = "cpu" if device == "test" else device
+    folder = Path(tempfile.mkdtemp(prefix="gpu_check_run_"))
+    command = [sys.executable, "-m", "tensorgrad.models", "train", "--device", device,
+               "--out", str(folder / "run"), "--no-progress"]  # fmt: skip
+    if data:
+        command += ["--data-dir", data]
+    if quick:
+        command += ["--dataset", "synthetic", "--epochs", "1", "--limit", "512"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"returncode": done.returncode, "error": done.stderr.strip()[-500:]}
+    metrics = json.loads((folder / "run" / "metrics.json").read_text())
+    return {"returncode": 0, "device": device, "test_accuracy": metrics.get("test_accuracy"),
+            "train_seconds": sum(metrics.get("epoch_seconds", []))}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N, or test (CI smoke run)")
     parser.add_argument("--data", default=None, help="folder with MNIST/raw (default: the cache)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--quick", action="store_true", help="a few steps only (a smoke run)")
+    parser.add_argument("--no-train", action="store_true", help="skip the training-CLI run")
     parser.add_argument("--json", default="gpu_check.json")
     args = parser.parse_args()
 
@@ -190,16 +211,18 @@ def main() -> None:
                          "seconds": ratio})  # fmt: skip
     columns = ["model", "framework", "batch", "images", "seconds", "images_per_s", "test_accuracy"]
     print_table(rows, columns)
+    train = None if args.no_train else _train_run(args.device, args.data, args.quick)
+    print(f"tensorgrad train --device {args.device}: {train}")
     gpu = None
     if args.device.startswith("cuda"):
         import cupy
 
         gpu = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
     payload = {"device": args.device, "gpu": gpu, "environment": environment(),
-               "op_tests": tests, "real_mnist": data[4], "rows": rows}  # fmt: skip
+               "op_tests": tests, "real_mnist": data[4], "rows": rows, "train": train}  # fmt: skip
     write_json(args.json, payload)
     print(json.dumps({"gpu": gpu, "op_tests": tests["summary"]}))
-    sys.exit(1 if tests["returncode"] else 0)
+    sys.exit(1 if tests["returncode"] or (train and train["returncode"]) else 0)
 
 
 if __name__ == "__main__":

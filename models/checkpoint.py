@@ -47,14 +47,15 @@ def save_checkpoint(
 
 
 def read_file(path: str | Path) -> dict:
-    """``tg.load`` with one-line errors for a missing, unreadable or foreign file."""
+    """``tg.load`` onto the CPU (the trainer or command moves the values to its device, so a GPU
+    run's files load anywhere) with one-line errors for a missing, unreadable or foreign file."""
     import tensorgrad as tg
 
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
     try:
-        return tg.load(path)
+        return tg.load(path, map_location="cpu")
     except Exception as error:  # any failure to parse is the file's fault, report it in one line
         raise CheckpointError(f"{path}: not a readable safetensors file ({error})") from None
 

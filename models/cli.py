@@ -1,4 +1,5 @@
-"""The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict, info.
+"""The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict,
+serve, info.
 
 A subcommand is one row of ``COMMANDS``: the function that adds its parser and the
 ``module:function`` (in this package, imported only when it runs) that runs it.
@@ -12,6 +13,7 @@ import sys
 
 from .argtypes import float_in, model_name, non_negative_int, positive_int
 from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .serve.command import add_parser as _add_serve
 
 PROG = "tensorgrad"
 _D = TrainConfig()  # the defaults, for the help text
@@ -23,6 +25,7 @@ EXAMPLES = f"""examples:
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
+  {PROG} serve --runs runs              draw digits in a local web page
   {PROG} info                           versions, CPU, threads, caches: for a bug report
   tensorboard --logdir runs                       the curves of every run
 
@@ -216,6 +219,7 @@ def _add_train(commands) -> None:
         "folder) with its own settings; ends bit-identical to an uninterrupted run",
     )
     _add_common(p)
+    _add_device(p)
     p.add_argument(
         "--no-progress",
         action="store_true",
@@ -277,6 +281,7 @@ def _add_info(commands) -> None:
 
 
 def _add_weights(p) -> None:
+    _add_device(p)
     p.add_argument(
         "--checkpoint",
         metavar="PATH",
@@ -291,6 +296,14 @@ def _add_weights(p) -> None:
     )
     p.add_argument(
         "--classic", action="store_true", default=None, help="with --model: the classic variant"
+    )
+
+
+def _add_device(p) -> None:
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="cpu, cuda or cuda:N (default auto: CUDA when available, else the CPU)",
     )
 
 
@@ -314,6 +327,7 @@ COMMANDS = {
     "train": (_add_train, "commands:train"),
     "evaluate": (_add_evaluate, "commands:evaluate"),
     "predict": (_add_predict, "commands:predict"),
+    "serve": (_add_serve, "serve.command:serve"),
     "info": (_add_info, "info:run"),
 }
 

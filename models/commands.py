@@ -9,6 +9,7 @@ import numpy as np
 
 from .checkpoint import CheckpointError, load_checkpoint, load_weights
 from .config import ConfigError, TrainConfig
+from .devices import resolve
 from .preprocess import ImageError
 from .runs import CHECKPOINT, WEIGHTS
 
@@ -68,6 +69,7 @@ def train(args, *, on_step=None) -> int:
         config, folder = checkpoint["config"], path.parent
         if args.data_dir is not None:
             config.data_dir = args.data_dir
+        config.device = args.device  # where a run trains is not part of the run: CPU <-> GPU
         if checkpoint["progress"]["epoch"] >= config.epochs:
             _echo(
                 f"{path}: this run already finished its {config.epochs} epochs; nothing to resume"
@@ -78,7 +80,7 @@ def train(args, *, on_step=None) -> int:
         folder = Path(options.pop("out")) if "out" in options else None
         model = options.pop("model", TrainConfig.model)
         config = TrainConfig.for_model(
-            model, **options, data_dir=args.data_dir, threads=args.threads
+            model, **options, data_dir=args.data_dir, threads=args.threads, device=args.device
         ).validate()
         folder = folder or default_folder(model_variant(config), False)
         _check_new_folder(folder)
@@ -180,6 +182,7 @@ def load_model(args):
     except (KeyError, ValueError, RuntimeError, TypeError) as error:
         name = config.model + (" (classic)" if config.classic else "")
         raise CommandError(f"{path}: the weights do not fit {name}: {error}") from None
+    model.to(resolve(args.device))
     model.eval()
     return model, config, path
 

@@ -39,6 +39,7 @@ class TrainConfig:
     dataset: str = "mnist"  # or "synthetic": digits drawn with a font, offline (smoke tests)
     data_dir: str | None = None  # None: tensorgrad.data's default cache folder
     threads: int | None = None
+    device: str = "auto"  # "auto" (CUDA when available), "cpu", "cuda" or "cuda:N"
 
     @classmethod
     def for_model(cls, model: str = "lenet5", **options) -> "TrainConfig":
@@ -86,7 +87,9 @@ class TrainConfig:
         if not 0 <= self.seed < 2**63:
             raise ConfigError(f"--seed must be in [0, 2**63), got {self.seed}")
         from .builders import model_options
+        from .devices import resolve
 
+        resolve(self.device)  # a clear error for a bad or unavailable device
         model_options(self)  # --classic, --no-skip, --no-batchnorm: only for models that have them
         return self
 

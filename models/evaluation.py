@@ -30,13 +30,14 @@ def evaluate(model, loader, num_classes: int = 10) -> Evaluation:
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     try:
         with tg.no_grad():
+            device = next(model.parameters()).device
             for images, labels in loader:
-                logits = model(images)
-                loss = F.cross_entropy(logits, labels, reduction="sum")
+                logits = model(images.to(device))
+                loss = F.cross_entropy(logits, labels.to(device), reduction="sum")
                 loss_sum += float(loss.item())
                 count += len(labels)
-                predicted = np.asarray(logits.data).argmax(axis=1)
-                cm += confusion_matrix(np.asarray(labels.data), predicted, num_classes)
+                predicted = logits.argmax(1).cpu().numpy()
+                cm += confusion_matrix(labels.cpu().numpy(), predicted, num_classes)
     finally:
         model.train(was_training)
     if count == 0:

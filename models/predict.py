@@ -12,8 +12,9 @@ def probabilities(model, digits: np.ndarray) -> np.ndarray:
     x = (np.asarray(digits, dtype=np.float32)[:, None] - MNIST_MEAN) / MNIST_STD
     model.eval()
     with tg.no_grad():
-        logits = model(tg.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-        return tg.softmax(logits, dim=1).numpy()
+        device = next(model.parameters()).device
+        logits = model(tg.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device))
+        return tg.softmax(logits, dim=1).cpu().numpy()
 
 
 def classify(model, digit: np.ndarray, k: int = 3) -> list[tuple[int, float]]:

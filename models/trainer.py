@@ -1,5 +1,10 @@
 """One generic trainer for every registered classifier: epochs of SGD/Adam steps, evaluation,
-TensorBoard logging, atomic checkpoints, Ctrl-C handling and exact resume."""
+TensorBoard logging, atomic checkpoints, Ctrl-C handling and exact resume, on any device.
+
+On a GPU the training data stay on the device (``devices.ResidentBatches``) and the loss and
+accuracy are read back every ``LOG_EVERY`` steps, not every step, so that a step is kernel
+launches only; on the CPU reading is free and happens every step.
+"""
 
 import signal
 import sys
@@ -8,16 +13,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from . import data as run_data
 from .builders import build_model, build_optimizer, build_scheduler, current_lr
 from .checkpoint import save_checkpoint, set_rng_state
 from .config import TrainConfig
+from .devices import ResidentBatches, host_batches, resolve
 from .evaluation import Evaluation, evaluate
 from .runs import CHECKPOINT, WEIGHTS, save_tensors
 
 HISTORY = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr")
+LOG_EVERY = 50  # steps between reads of the loss from a GPU
 
 
 class Interrupted(Exception):
@@ -59,9 +64,13 @@ class Trainer:
         self.config = config.validate()
         self.folder = Path(folder)
         tg.manual_seed(config.seed)
-        self.model = build_model(config)
+        self.device = resolve(config.device)
+        self.model = build_model(config).to(self.device)
         self.optimizer = build_optimizer(config, self.model)
         self.train_loader = run_data.train_loader(train_set, config)
+        self.resident = None
+        if self.device.type != "cpu" and not config.augment:
+            self.resident = ResidentBatches(self.train_loader, self.device)
         self.test_loader = run_data.test_loader(test_set, config)
         self.steps_per_epoch = len(self.train_loader)
         self.scheduler = build_scheduler(config, self.optimizer, self.steps_per_epoch)
@@ -117,7 +126,9 @@ class Trainer:
         bar = self._bar(epoch, p["batch"])
         self.model.train()
         start = time.perf_counter() - run["seconds"]
-        for images, labels in run_data.batches_from(self.train_loader, epoch, p["batch"]):
+        every = 1 if self.device.type == "cpu" else LOG_EVERY
+        pending = []  # (loss, correct, batch size, lr) of the steps not yet read back
+        for images, labels in self._batches(epoch, p["batch"]):
             logits = self.model(images)
             loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
             self.optimizer.zero_grad()
@@ -126,18 +137,13 @@ class Trainer:
             self.optimizer.step()
             if self.scheduler is not None:
                 self.scheduler.step()
-            value = float(loss.item())
-            correct = int((np.asarray(logits.data).argmax(axis=1) == labels.data).sum())
-            run["loss_sum"] += value * len(labels)
-            run["correct"] += correct
-            run["seen"] += len(labels)
+            correct = (logits.detach().argmax(1) == labels).sum()
+            pending.append((loss.detach(), correct, len(labels), lr))
             p["batch"] += 1
-            p["step"] += 1
-            p["step_loss"].append(value)
-            run["seconds"] = time.perf_counter() - start
-            if self.events is not None:
-                self.events.step(p["step"], value, lr)
-            self._update_bar(bar, value, run)
+            last = p["batch"] == self.steps_per_epoch
+            if len(pending) == every or last or self._stop or self.on_step is not None:
+                self._record(pending, run, bar, start)
+                pending = []
             if self.on_step is not None:
                 self.on_step(self)
             if self._stop and p["batch"] < self.steps_per_epoch:
@@ -165,6 +171,30 @@ class Trainer:
         self._log_epoch(epoch, row, result)
         save_tensors(self.folder / WEIGHTS, self.model.state_dict())
         self.save()
+
+    def _batches(self, epoch: int, start: int):
+        if self.resident is not None:
+            return self.resident.batches(epoch, start)
+        batches = run_data.batches_from(self.train_loader, epoch, start)
+        return batches if self.device.type == "cpu" else host_batches(batches, self.device)
+
+    def _record(self, pending: list, run: dict, bar, start: float) -> None:
+        """Read the pending steps' losses and hits back (one transfer) and log each step."""
+        import tensorgrad as tg
+
+        p = self.progress
+        values = tg.stack([loss.float() for loss, *_ in pending]).tolist()
+        hits = tg.stack([c for _, c, _, _ in pending]).tolist()
+        run["seconds"] = time.perf_counter() - start
+        for value, correct, (_, _, size, lr) in zip(values, hits, pending):
+            run["loss_sum"] += value * size
+            run["correct"] += int(correct)
+            run["seen"] += size
+            p["step"] += 1
+            p["step_loss"].append(value)
+            if self.events is not None:
+                self.events.step(p["step"], value, lr)
+            self._update_bar(bar, value, run)
 
     # -- output -----------------------------------------------------------------------------
     def _bar(self, epoch: int, start: int):

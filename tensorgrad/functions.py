@@ -16,6 +16,7 @@ import numpy as np
 
 from . import tensor as _t
 from .backends import array_module, backend_of, is_array
+from .operands import coerce_pair
 from .ops import elementwise as ew
 from .ops import linalg, reduce
 from .ops import shape as shape_ops
@@ -90,20 +91,20 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 (PyTorch's nam
 
 def maximum(a: Tensor, b) -> Tensor:
     """Elementwise maximum; on a tie each input gets half the gradient (as PyTorch)."""
-    return ew.MAXIMUM(*_t.coerce_pair(a, b))
+    return ew.MAXIMUM(*coerce_pair(a, b))
 
 
 def minimum(a: Tensor, b) -> Tensor:
     """Elementwise minimum; on a tie each input gets half the gradient (as PyTorch)."""
-    return ew.MINIMUM(*_t.coerce_pair(a, b))
+    return ew.MINIMUM(*coerce_pair(a, b))
 
 
 def where(condition, x, y) -> Tensor:
     """``x`` where ``condition`` holds, else ``y``; all three broadcast together."""
     if isinstance(x, _t.Tensor):
-        x, y = _t.coerce_pair(x, y)
+        x, y = coerce_pair(x, y)
     elif isinstance(y, _t.Tensor):
-        y, x = _t.coerce_pair(y, x)
+        y, x = coerce_pair(y, x)
     else:
         raise TypeError("where: x or y must be a Tensor")
     cond = condition
@@ -376,7 +377,7 @@ def _matrix_transpose(x):
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with ``torch.matmul``'s rules for 1-D operands and broadcast batch dims."""
-    a, b = _t.coerce_pair(a, b)
+    a, b = coerce_pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:

@@ -15,9 +15,8 @@ from . import functions_math as fm
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
-from .backends.device import device as Device
-from .backends.device import device_types
-from .dtypes import PYTHON_SCALARS, as_dtype, check_float, float32, scalar_array
+from .dtypes import check_float
+from .operands import coerce_pair, on_one_device, parse_to_args
 from .ops import device as device_ops
 from .ops import elementwise as ew
 from .ops.registry import GRAD_ENABLED
@@ -31,22 +30,6 @@ def _forward(op, inputs: tuple, params: dict):
     except (ValueError, IndexError, TypeError) as error:
         shapes = " and ".join(str(t.shape) for t in inputs)
         raise type(error)(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
-
-
-def _on_one_device(name: str, inputs: tuple) -> tuple:
-    """The inputs on one device: 0-d CPU tensors join the others' device (PyTorch's rule for
-    scalars); any other mix is an error naming the op and both devices."""
-    devices = [t.device for t in inputs]
-    others = [d for t, d in zip(inputs, devices) if not (d.type == "cpu" and t.ndim == 0)]
-    target = others[0] if others else devices[0]
-    for d in others:
-        if d != target:
-            raise RuntimeError(
-                f"{name}: expected all tensors to be on the same device, but found at least "
-                f"two devices, {target} and {d}"
-            )
-    return tuple(t if d == target else device_ops.TO_DEVICE(t, device=target)
-                 for t, d in zip(inputs, devices))  # fmt: skip
 
 
 class Tensor:
@@ -85,7 +68,7 @@ class Tensor:
         kind = type(inputs[0].data)
         for t in inputs:
             if type(t.data) is not kind:
-                inputs = _on_one_device(op.name, inputs)
+                inputs = on_one_device(op.name, inputs)
                 break
         anomaly = _ANOMALY.get()
         if anomaly:
@@ -323,7 +306,7 @@ class Tensor:
     def _compare(self, other, name: str):
         a, b = coerce_pair(self, other)
         if type(a.data) is not type(b.data):
-            a, b = _on_one_device(name, (a, b))
+            a, b = on_one_device(name, (a, b))
         return Tensor._make(getattr(backend_of(a.data).xp, name)(a.data, b.data))
 
     def __eq__(self, other):
@@ -386,55 +369,6 @@ class Tensor:
     tril, triu, split, chunk, repeat, flip, roll, topk, sort = (
         fi.tril, fi.triu, fi.split, fi.chunk, fi.repeat, fi.flip, fi.roll, fi.topk, fi.sort,
     )  # fmt: skip
-
-
-def parse_to_args(args: tuple, kwargs: dict) -> tuple:
-    """``(device or None, dtype or None, copy)`` from the ways ``Tensor.to`` may be called."""
-    unknown = set(kwargs) - {"device", "dtype", "copy", "non_blocking"}
-    if unknown:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(unknown)}")
-    where, dtype = kwargs.get("device"), kwargs.get("dtype")
-    if len(args) > 2:
-        raise TypeError(f"to() takes at most 2 positional arguments, got {len(args)}")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            where, dtype = arg.device, arg.dtype
-        elif isinstance(arg, Device) or (isinstance(arg, int) and not isinstance(arg, bool)):
-            where = arg
-        elif isinstance(arg, str) and arg.partition(":")[0] in device_types():
-            where = arg
-        else:
-            dtype = as_dtype(arg)
-    return where, None if dtype is None else as_dtype(dtype), bool(kwargs.get("copy", False))
-
-
-def coerce_pair(tensor: "Tensor", other, reflected: bool = False, true_divide: bool = False):
-    """The two operands of a binary op as Tensors, ``tensor`` first unless ``reflected``.
-
-    Python scalars take the tensor's dtype and device; an integer tensor meeting a float
-    scalar, or true division of two integer tensors, computes in float32 (PyTorch's rules).
-    """
-    if isinstance(other, Tensor):
-        pass
-    elif isinstance(other, PYTHON_SCALARS) or isinstance(other, np.generic):
-        value = other.item() if isinstance(other, np.generic) else other
-        host = scalar_array(value, tensor.dtype)
-        if isinstance(tensor.data, np.ndarray):
-            other = Tensor._make(host)
-        else:
-            backend = backend_of(tensor.data)
-            other = Tensor._make(backend.xp.asarray(host.item(), dtype=host.dtype))
-        if other.dtype != tensor.dtype and other.dtype.kind == "f":
-            tensor = tensor.to(other.dtype)
-    elif is_array(other):
-        other = Tensor._make(other)
-    else:
-        from .creation import tensor as make_tensor
-
-        other = make_tensor(other, device=tensor.device)
-    if true_divide and tensor.dtype.kind in "biu" and other.dtype.kind in "biu":
-        tensor, other = tensor.to(float32), other.to(float32)
-    return (other, tensor) if reflected else (tensor, other)
 
 
 class _HookHandle:

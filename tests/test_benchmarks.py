@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_lenet5.py"
+GPU_CHECK = SCRIPT.with_name("gpu_check.py")
 
 
 def test_train_lenet5_benchmark_writes_a_row_per_framework(tmp_path):
@@ -25,6 +26,21 @@ def test_train_lenet5_benchmark_writes_a_row_per_framework(tmp_path):
     assert frameworks <= {"tensorgrad", "torch", "tensorgrad / torch"}
     assert ("torch" in frameworks) == ("tensorgrad / torch" in frameworks)
     assert "tensorgrad" in done.stdout
+
+
+def test_gpu_check_runs_on_the_test_device(tmp_path):
+    """The GPU check's code path (device op tests, resident epochs, JSON) on the test device."""
+    out = tmp_path / "gpu.json"
+    command = [sys.executable, str(GPU_CHECK), "--device", "test", "--quick", "--batch-sizes",
+               "32", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(out.read_text())
+    assert payload["device"] == "test" and payload["op_tests"]["returncode"] == 0
+    rows = {(r["model"], r["batch"]): r for r in payload["rows"]}
+    assert set(rows) == {("lenet5", 32), ("reslenet", 128)}
+    assert all(r["images_per_s"] > 0 for r in rows.values())
+    assert payload["train"]["returncode"] == 0 and payload["train"]["test_accuracy"] > 0
 
 
 def test_new_ops_benchmark_times_every_case(tmp_path):

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..backends import as_device, backend_for, backend_of, is_array, on_device
-from ..tensor import Tensor, parse_to_args
+from ..operands import parse_to_args
+from ..tensor import Tensor
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])

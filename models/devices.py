@@ -1,0 +1,56 @@
+"""Which device a command runs on: ``--device auto`` (CUDA when available, else the CPU),
+``cpu``, ``cuda`` or ``cuda:N``; and the training data kept resident there."""
+
+import numpy as np
+
+from .config import ConfigError
+
+
+def resolve(name: str):
+    """The ``tg.device`` for a ``--device`` value; a clear ConfigError when it cannot be had."""
+    import tensorgrad as tg
+
+    if name == "auto":
+        return tg.device("cuda" if tg.cuda.is_available() else "cpu")
+    try:
+        device = tg.device(name)
+    except (RuntimeError, TypeError) as error:
+        raise ConfigError(f"--device {name!r}: {error}") from None
+    if device.type == "cuda" and not tg.cuda.is_available():
+        raise ConfigError(f"--device {name}: CUDA is not available: {tg.cuda.unavailable_reason()}")
+    return device
+
+
+class ResidentBatches:
+    """A loader's batches cut from one copy of the whole (deterministically transformed) data
+    set on the device: one transfer for the data and one per epoch for its order, then each
+    batch is a gather on the device, so a step never waits for the host. The batches are the
+    loader's, element for element (same order, same transforms)."""
+
+    def __init__(self, loader, device) -> None:
+        import tensorgrad as tg
+        from tensorgrad import data
+
+        whole = data.DataLoader(loader.dataset, batch_size=len(loader.dataset), shuffle=False)
+        images, labels = next(iter(whole))
+        self.loader, self.device = loader, device
+        self.images, self.labels = images.to(device), labels.to(device)
+        self._tg = tg
+
+    def batches(self, epoch: int, start: int):
+        order = self._tg.tensor(self.loader.indices(epoch), device=self.device)
+        size = self.loader.batch_size
+        for b in range(start, len(self.loader)):
+            chosen = order[b * size : (b + 1) * size]
+            yield self.images[chosen], self.labels[chosen]
+
+
+def host_batches(batches, device):
+    """Batches from the host, each copied to ``device`` (augmented data is made on the host)."""
+    for images, labels in batches:
+        yield images.to(device), labels.to(device)
+
+
+def as_numpy(t) -> np.ndarray:
+    """A tensor's values on the host (a copy from a device)."""
+    return t.detach().cpu().numpy()
