@@ -65,20 +65,17 @@ from .functions import (
 
 # -- issue 13 --
 from .functions_index import (
-    chunk,
-    flip,
     gather,
     index_select,
     masked_fill,
-    roll,
     scatter_add,
     sort,
-    split,
     topk,
     tril,
     triu,
 )  # fmt: skip
 from .functions_math import bmm, cos, cumsum, einsum, erf, norm, outer, sin
+from .functions_shape import chunk, flip, roll, split
 from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul

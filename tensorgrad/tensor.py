@@ -12,6 +12,7 @@ import numpy as np
 from . import functions as fn  # functions reads this module's Tensor at call time
 from . import functions_index as fi  # issue 13: as functions, read Tensor at call time
 from . import functions_math as fm
+from . import functions_shape as fs
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
@@ -366,9 +367,8 @@ class Tensor:
     gather, scatter_add, index_select, masked_fill = (
         fi.gather, fi.scatter_add, fi.index_select, fi.masked_fill,
     )  # fmt: skip
-    tril, triu, split, chunk, repeat, flip, roll, topk, sort = (
-        fi.tril, fi.triu, fi.split, fi.chunk, fi.repeat, fi.flip, fi.roll, fi.topk, fi.sort,
-    )  # fmt: skip
+    tril, triu, topk, sort = fi.tril, fi.triu, fi.topk, fi.sort
+    split, chunk, repeat, flip, roll = fs.split, fs.chunk, fs.repeat, fs.flip, fs.roll
 
 
 class _HookHandle:
