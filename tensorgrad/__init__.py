@@ -63,6 +63,20 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+
+# -- issue 13 --
+from .functions_index import (
+    gather,
+    index_select,
+    masked_fill,
+    scatter_add,
+    sort,
+    topk,
+    tril,
+    triu,
+)  # fmt: skip
+from .functions_math import bmm, cos, cumsum, einsum, erf, norm, outer, sin
+from .functions_shape import chunk, flip, roll, split
 from .kernels.config import get_num_threads, set_num_threads
 from .nn import Parameter
 from .serialization import load, save

@@ -10,6 +10,9 @@ and records a graph node. Where tensorgrad differs from PyTorch the docstring sa
 import numpy as np
 
 from . import functions as fn  # functions reads this module's Tensor at call time
+from . import functions_index as fi  # issue 13: as functions, read Tensor at call time
+from . import functions_math as fm
+from . import functions_shape as fs
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
@@ -391,6 +394,15 @@ class Tensor:
     )  # fmt: skip
     T = property(fn._reversed_dims, doc="All dims reversed.")
     mT = property(fn._matrix_transpose, doc="The last two dims swapped.")
+    # -- issue 13 --
+    sin, cos, erf, cumsum, norm, bmm, outer = (
+        fm.sin, fm.cos, fm.erf, fm.cumsum, fm.norm, fm.bmm, fm.outer,
+    )  # fmt: skip
+    gather, scatter_add, index_select, masked_fill = (
+        fi.gather, fi.scatter_add, fi.index_select, fi.masked_fill,
+    )  # fmt: skip
+    tril, triu, topk, sort = fi.tril, fi.triu, fi.topk, fi.sort
+    split, chunk, repeat, flip, roll = fs.split, fs.chunk, fs.repeat, fs.flip, fs.roll
 
 
 class _HookHandle:

@@ -631,3 +631,9 @@ ROWS: list[Row] = [
         nn_ref.mse_args(),
     ),
 ]
+
+# --- rows: issue 13 (math, activations, einsum, indexing, losses) ---
+# strategies and NumPy references in tests/issue13_rows.py
+from issue13_rows import ROWS as ISSUE13_ROWS  # noqa: E402
+
+ROWS += ISSUE13_ROWS

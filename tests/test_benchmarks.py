@@ -2,6 +2,7 @@
 asserted: speed targets are checked by running the script, never in unit tests)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,17 @@ def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
     assert [r["measurement"] for r in result["rows"]] == ["step_s", "inference_s"]
     assert all(len(result["times"][tree]["step_s"]) == 2 for tree in ("before", "after"))
     assert all(r["after/before"] > 0 for r in result["rows"])
+
+
+def test_new_ops_benchmark_times_every_case(tmp_path):
+    out = tmp_path / "ops.json"
+    script = SCRIPT.parent / "bench_new_ops.py"
+    command = [sys.executable, str(script), "--repeats", "1", "--json", str(out)]
+    # this checkout's tensorgrad, whichever one is installed
+    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())["milliseconds"]
+    assert {"gelu", "einsum_attention", "topk", "bce_with_logits"} <= set(results)
+    for name, by_library in results.items():
+        assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name
