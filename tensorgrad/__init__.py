@@ -4,7 +4,8 @@ The public names follow PyTorch's: ``tg.tensor``, ``x.backward()``, ``tg.no_grad
 """
 
 # autograd first: its engine imports tensor, which imports autograd's flag modules
-from . import autograd, cuda, data, nn, optim
+from . import autograd  # noqa: I001
+from . import accelerator, cuda, data, nn, optim, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import device
 from .creation import (
