@@ -8,7 +8,7 @@ seed gives the same numbers on every device.
 
 import numpy as np
 
-from .backends import as_device, backend_for, backend_of, is_array, on_device
+from .backends import as_device, backend_for, backend_of, is_array, transfer
 from .dtypes import as_dtype, check_float, float32
 from .errors import OpError
 from .tensor import Tensor
@@ -42,10 +42,7 @@ def _finish(data, requires_grad: bool, device=None) -> Tensor:
     if requires_grad:
         check_float(data.dtype, "tensor(requires_grad=True)")
     if device is not None:
-        where = as_device(device)
-        source, target = backend_of(data), backend_for(where)
-        if target is not source or not on_device(target.device_of(data), where):
-            data = target.from_host(source.to_host(data), where)
+        data = transfer(data, as_device(device))
     return Tensor._make(data, requires_grad)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import tensor as _t
-from .backends import array_module, backend_of, is_array
+from .backends import array_module, backend_of, is_array, transfer
 from .errors import OpError
 from .operands import coerce_pair
 from .ops import elementwise as ew
@@ -305,8 +305,7 @@ def _index_key(key, data) -> tuple:
         if not is_array(k):
             parts.append(k)
             continue
-        if backend_of(k) is not backend:
-            k = backend.from_host(backend_of(k).to_host(k), backend.device_of(data))
+        k = transfer(k, backend.device_of(data))
         if k.dtype == np.bool_:
             parts.extend(k.nonzero())
         elif k.dtype.kind not in "iu":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import tensor as _t
-from .backends import array_module, backend_of, is_array
+from .backends import array_module, array_on
 from .functions import _one_dim, index_put_zeros, where
 from .ops import reduce
 from .ops import shape as shape_ops
@@ -31,13 +31,7 @@ TopKResult = namedtuple("TopKResult", ["values", "indices"])
 def _array_on_device_of(x: Tensor, value):
     """``value`` (a Tensor, an array or a list) as an array on ``x``'s device (a host index
     or mask may be used with a tensor anywhere, as in PyTorch)."""
-    data = value.data if isinstance(value, _t.Tensor) else value
-    if not is_array(data):
-        data = np.asarray(data)
-    backend = backend_of(x.data)
-    if backend_of(data) is not backend:
-        data = backend.from_host(backend_of(data).to_host(data), x.device)
-    return data
+    return array_on(value.data if isinstance(value, _t.Tensor) else value, x.device)
 
 
 def _index_array(index, x: Tensor, op: str):

@@ -3,6 +3,7 @@ loss read back every LOG_EVERY steps, and runs that move between the CPU and the
 
 import numpy as np
 import pytest
+from test_models_training import _trainer
 
 import tensorgrad as tg
 from tensorgrad.models import trainer as trainer_module
@@ -12,19 +13,13 @@ from tensorgrad.models.data import datasets
 from tensorgrad.models.devices import resolve
 from tensorgrad.models.evaluation import evaluate
 from tensorgrad.models.predict import probabilities
-from tensorgrad.models.trainer import Interrupted, Trainer
+from tensorgrad.models.trainer import Interrupted
 from tensorgrad.testing.device import TEST_DEVICE, StrictArray
 
 
 def _config(**changes) -> TrainConfig:
     base = dict(dataset="synthetic", epochs=1, batch_size=64, limit=320, test_limit=128, seed=4)
     return TrainConfig(**{**base, **changes})
-
-
-def _trainer(folder, config, checkpoint=None, on_step=None) -> Trainer:
-    train, test = datasets(config)
-    return Trainer(config, folder, train, test, checkpoint=checkpoint, show_progress=False,
-                   echo=lambda line: None, on_step=on_step)  # fmt: skip
 
 
 def test_a_run_on_the_device_matches_the_cpu_run(tmp_path, monkeypatch):

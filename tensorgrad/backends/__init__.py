@@ -68,12 +68,27 @@ def array_module(array):
     return backend_of(array).xp
 
 
+def transfer(array, where):
+    """``array`` copied to device ``where`` (itself when it is there already); the one place
+    data crosses between devices."""
+    source = backend_of(array)
+    if on_device(source.device_of(array), where):
+        return array
+    return backend_for(where).from_host(source.to_host(array), where)
+
+
+def array_on(value, where):
+    """``value`` (an array of any device, or what NumPy reads: a list, a scalar) as an array on
+    device ``where``."""
+    return transfer(value if is_array(value) else np.asarray(value), where)
+
+
 def is_array(value) -> bool:
     """True for an array of some device (not a Python scalar, list or Tensor)."""
     return type(value) in _BY_ARRAY_TYPE or isinstance(value, np.ndarray)
 
 
 __all__ = [
-    "Backend", "array_module", "as_device", "backend_for", "backend_of", "cuda_unavailable_reason",
-    "device", "is_array", "on_device", "register",
+    "Backend", "array_module", "array_on", "as_device", "backend_for", "backend_of",
+    "cuda_unavailable_reason", "device", "is_array", "on_device", "register", "transfer",
 ]  # fmt: skip

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..backends import backend_of, is_array
+from ..backends import array_on, backend_of
 from ..functions import log, where
 from ..ops.math import SOFTPLUS
 from ..ops.nn import CROSS_ENTROPY
@@ -57,13 +57,7 @@ def _class_targets(input, target, weight, ignore_index: int, fn: str):
 
 def _on_device_of(input, value):  # noqa: A002
     """``value`` (a Tensor, an array or a list) as an array on ``input``'s device."""
-    data = value.data if isinstance(value, Tensor) else value
-    if not is_array(data):
-        data = np.asarray(data)
-    backend = backend_of(input.data)
-    if backend_of(data) is not backend:
-        data = backend.from_host(backend_of(data).to_host(data), input.device)
-    return data
+    return array_on(value.data if isinstance(value, Tensor) else value, input.device)
 
 
 def _weight_array(input, weight, classes: int, fn: str):  # noqa: A002

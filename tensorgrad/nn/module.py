@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..backends import as_device, backend_for, backend_of, is_array, on_device
+from ..backends import as_device, backend_for, backend_of, is_array, transfer
 from ..operands import parse_to_args
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -341,9 +341,7 @@ class Module:
 def _converted(array, where, dtype):
     """``array`` on device ``where`` (None: where it is) and, if floating, of ``dtype``."""
     if where is not None:
-        source = backend_of(array)
-        if not on_device(source.device_of(array), where):
-            array = backend_for(where).from_host(source.to_host(array), where)
+        array = transfer(array, where)
     if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
         array = array.astype(dtype)
     return array

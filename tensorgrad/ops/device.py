@@ -1,15 +1,7 @@
 """Moving data between devices: the one op that copies an array from one backend to another."""
 
-from ..backends import backend_for, backend_of, on_device
+from ..backends import backend_of, transfer
 from .registry import defop
-
-
-def transfer(array, where):
-    """``array`` copied to device ``where`` (itself when it is there already)."""
-    source = backend_of(array)
-    if on_device(source.device_of(array), where):
-        return array
-    return backend_for(where).from_host(source.to_host(array), where)
 
 
 def _to_device_forward(x, *, device):

@@ -3,7 +3,7 @@ state_dict of plain arrays and numbers (``tg.save`` writes it as it is)."""
 
 import copy
 
-from ..backends import backend_of, is_array
+from ..backends import backend_of, is_array, transfer
 from ..tensor import Tensor
 
 
@@ -121,7 +121,7 @@ class Optimizer:
                 if isinstance(value, Tensor):
                     value = value.data
                 if is_array(value):
-                    value = _on_device_of(p, value)
+                    value = transfer(value, p.device)
                     if value.shape != p.shape:
                         raise ValueError(
                             f"{type(self).__name__}.load_state_dict: state {name!r} of "
@@ -150,13 +150,6 @@ def _copy(value):
         return value.copy()
     return copy.deepcopy(value)
 
-
-def _on_device_of(p: Tensor, array):
-    """``array`` on parameter ``p``'s device (a copy when it comes from another device)."""
-    source, target = backend_of(array), backend_of(p.data)
-    if source is target:
-        return array
-    return target.from_host(source.to_host(array), p.device)
 
 
 def _closure_loss(closure):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ...backends import backend_of
+from ...backends import backend_of, transfer
 from ...tensor import Tensor
 
 
@@ -53,8 +53,7 @@ def clip_grad_norm_(
     norms = []
     for g in grads:
         n = _norm(backend_of(g).xp, g, norm_type)
-        if backend_of(n) is not backend:  # gradients on several devices: meet on the first's
-            n = backend.from_host(backend_of(n).to_host(n), backend.device_of(grads[0]))
+        n = transfer(n, backend.device_of(grads[0]))  # several devices: meet on the first's
         norms.append(n.astype(grads[0].dtype, copy=False))
     total = _norm(xp, xp.stack(norms), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
