@@ -178,7 +178,10 @@ def load_model(args):
     except (KeyError, ValueError, RuntimeError, TypeError) as error:
         name = config.model + (" (classic)" if config.classic else "")
         raise CommandError(f"{path}: the weights do not fit {name}: {error}") from None
-    model.to(resolve(args.device))
+    try:
+        model.to(resolve(args.device))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     model.eval()
     return model, config, path
 

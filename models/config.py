@@ -89,7 +89,10 @@ class TrainConfig:
         from .builders import model_options
         from .devices import resolve
 
-        resolve(self.device)  # a clear error for a bad or unavailable device
+        try:
+            resolve(self.device)
+        except ValueError as error:  # a bad or unavailable device
+            raise ConfigError(str(error)) from None
         model_options(self)  # --classic, --no-skip, --no-batchnorm: only for models that have them
         return self
 

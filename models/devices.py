@@ -3,11 +3,10 @@
 
 import numpy as np
 
-from .config import ConfigError
-
 
 def resolve(name: str):
-    """The ``tg.device`` for a ``--device`` value; a clear ConfigError when it cannot be had."""
+    """The ``tg.device`` for a ``--device`` value; a ValueError saying why when it cannot be
+    had (the config's validation turns it into a usage error)."""
     import tensorgrad as tg
 
     if name == "auto":
@@ -15,9 +14,9 @@ def resolve(name: str):
     try:
         device = tg.device(name)
     except (RuntimeError, TypeError) as error:
-        raise ConfigError(f"--device {name!r}: {error}") from None
+        raise ValueError(f"--device {name!r}: {error}") from None
     if device.type == "cuda" and not tg.cuda.is_available():
-        raise ConfigError(f"--device {name}: CUDA is not available: {tg.cuda.unavailable_reason()}")
+        raise ValueError(f"--device {name}: CUDA is not available: {tg.cuda.unavailable_reason()}")
     return device
 
 

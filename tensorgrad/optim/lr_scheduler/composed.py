@@ -4,8 +4,8 @@
 import math
 from bisect import bisect_right
 
-from .lr_scheduler import LRScheduler
-from .optimizer import Optimizer
+from ..optimizer import Optimizer
+from .schedules import LRScheduler
 
 
 class LinearLR(LRScheduler):

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 
-from .optimizer import Optimizer
+from ..optimizer import Optimizer
 
 
 class LRScheduler:
@@ -324,11 +324,3 @@ def _phase(
         "end_momentum": end_momentum,
     }
 
-
-# -- issue 13: LinearLR, SequentialLR, ReduceLROnPlateau (in their own file, re-exported) --
-from .lr_scheduler_plateau import LinearLR, ReduceLROnPlateau, SequentialLR  # noqa: E402
-
-__all__ = [
-    "CosineAnnealingLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR",
-    "ReduceLROnPlateau", "SequentialLR", "StepLR",
-]  # fmt: skip
