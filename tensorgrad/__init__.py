@@ -66,6 +66,44 @@ from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul
 
+# isort: split
+# -- issue 17: the everyday API --
+from .functions_api import (
+    all,
+    allclose,
+    any,
+    ceil,
+    cummax,
+    cummin,
+    cumprod,
+    diag,
+    diagonal,
+    div,
+    eq,
+    exp2,
+    floor,
+    floor_divide,
+    fmod,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    log2,
+    log10,
+    logcumsumexp,
+    lt,
+    ne,
+    nonzero,
+    prod,
+    remainder,
+    round,
+    sign,
+    trunc,
+)  # fmt: skip
+
 float = float32  # noqa: A001 (PyTorch's alias)
 
 __version__ = "0.1.0"

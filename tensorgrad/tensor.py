@@ -10,6 +10,7 @@ and records a graph node. Where tensorgrad differs from PyTorch the docstring sa
 import numpy as np
 
 from . import functions as fn  # functions reads this module's Tensor at call time
+from . import functions_api as api
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
@@ -357,6 +358,22 @@ class Tensor:
     )  # fmt: skip
     T = property(fn._reversed_dims, doc="All dims reversed.")
     mT = property(fn._matrix_transpose, doc="The last two dims swapped.")
+    # -- issue 17: the everyday API (``tensorgrad.functions_api``) --
+    eq, ne, lt, le, gt, ge = api.eq, api.ne, api.lt, api.le, api.gt, api.ge
+    isnan, isinf, isfinite, isclose, allclose = (
+        api.isnan, api.isinf, api.isfinite, api.isclose, api.allclose,
+    )  # fmt: skip
+    all, any, nonzero = api.all, api.any, api.nonzero
+    view_as, type_as, type, int, matmul = api.view_as, api.type_as, api.type, api.int, fn.matmul
+    round, floor, ceil, trunc, sign = api.round, api.floor, api.ceil, api.trunc, api.sign
+    div, floor_divide, remainder, fmod = api.div, api.floor_divide, api.remainder, api.fmod
+    __floordiv__, __rfloordiv__ = api.floor_divide, api._rfloordiv
+    __mod__, __rmod__ = api.remainder, api._rremainder
+    log2, log10, exp2 = api.log2, api.log10, api.exp2
+    prod, cumprod, cummax, cummin, logcumsumexp = (
+        api.prod, api.cumprod, api.cummax, api.cummin, api.logcumsumexp,
+    )  # fmt: skip
+    diag, diagonal = api.diag, api.diagonal
 
 
 class _HookHandle:
