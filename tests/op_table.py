@@ -631,3 +631,145 @@ ROWS: list[Row] = [
         nn_ref.mse_args(),
     ),
 ]
+
+
+# --- rows: the everyday API (issue 17) ---
+def _steps_away(*points, margin=0.05):
+    """Arrays of any shape whose values keep ``margin`` from the steps of a rounding function."""
+    return unary(away_from=points, margin=margin)
+
+
+@st.composite
+def _quotients(draw):
+    """a = (k + 0.5) / 10 over b in {+-0.3, 0.6}: a / b keeps >= 1/6 from every integer."""
+    shape_a, shape_b = draw(broadcastable_shapes(2))
+    a = draw(grid_arrays(shape_a, 0.05))
+    b = draw(hnp.arrays(np.float64, shape_b, elements=st.sampled_from([0.3, -0.3, 0.6])))
+    return [a, b], {}
+
+
+@st.composite
+def _along_one_dim(draw, zeros=False, unique=False, keepdim=None):
+    """An array with at least one dim and a ``dim`` (negative too); grid values hold zeros."""
+    shape = draw(shapes(min_dims=1))
+    x = draw(grid_arrays(shape, 0.0)) if zeros else draw(arrays(shape, unique=unique))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    params = {"dim": dim} if keepdim is None else {"dim": dim, "keepdim": draw(st.booleans())}
+    return [x], params
+
+
+@st.composite
+def _diagonals(draw):
+    shape = draw(shapes(min_dims=2))
+    dim1, dim2 = draw(st.permutations(range(len(shape))))[:2]
+    return [draw(arrays(shape))], {
+        "offset": draw(st.integers(-2, 2)), "dim1": dim1 - len(shape) * draw(st.booleans()),
+        "dim2": dim2,
+    }  # fmt: skip
+
+
+def _np_cum_extreme(largest):
+    def reference(x, dim):
+        return (np.maximum if largest else np.minimum).accumulate(x, axis=dim)
+
+    return reference
+
+
+def _np_logcumsumexp(x, dim):
+    return np.logaddexp.accumulate(x, axis=dim)
+
+
+def _np_diag(x, diagonal):
+    return np.diag(x, diagonal)
+
+
+ROWS += [
+    Row("round", ("round",), tg.round, np.round, _steps_away(-1.5, -0.5, 0.5, 1.5)),
+    Row(
+        "round_decimals",
+        ("round",),
+        lambda x: tg.round(x, decimals=1),
+        lambda x: np.round(x, 1),
+        shapes().flatmap(lambda s: grid_arrays(s, 0.02)).map(lambda a: ([a], {})),
+    ),
+    Row("floor", ("floor",), tg.floor, np.floor, _steps_away(-2, -1, 0, 1, 2)),
+    Row("ceil", ("ceil",), tg.ceil, np.ceil, _steps_away(-2, -1, 0, 1, 2)),
+    Row("trunc", ("trunc",), tg.trunc, np.trunc, _steps_away(-2, -1, 0, 1, 2)),
+    Row("sign", ("sign",), tg.sign, np.sign, _steps_away(0.0)),
+    Row(
+        "div_floor",
+        ("floor_divide",),
+        lambda a, b: tg.div(a, b, rounding_mode="floor"),
+        lambda a, b: np.floor(a / b),
+        _quotients(),
+    ),
+    Row(
+        "div_trunc",
+        ("trunc_divide",),
+        lambda a, b: tg.div(a, b, rounding_mode="trunc"),
+        lambda a, b: np.trunc(a / b),
+        _quotients(),
+    ),
+    Row("remainder", ("remainder", "floor_divide"), lambda a, b: a % b, np.remainder, _quotients()),
+    Row("fmod", ("fmod", "trunc_divide"), tg.fmod, np.fmod, _quotients()),
+    Row("log2", ("log2",), tg.log2, np.log2, unary(low=0.2, high=3.0)),
+    Row("log10", ("log10",), tg.log10, np.log10, unary(low=0.2, high=3.0)),
+    Row("exp2", ("exp2",), tg.exp2, np.exp2, unary()),
+    Row(
+        "prod_dim",
+        ("prod", "cumprod", "pad", "index"),
+        tg.prod,
+        lambda x, dim, keepdim: np.prod(x, axis=dim, keepdims=keepdim),
+        _along_one_dim(zeros=True, keepdim=True),
+    ),
+    Row(
+        "prod_all",
+        ("prod", "reshape"),
+        tg.prod,
+        np.prod,
+        shapes().flatmap(lambda s: grid_arrays(s, 0.0)).map(lambda a: ([a], {})),
+    ),
+    Row(
+        "cumprod",
+        ("cumprod", "where", "sum"),
+        tg.cumprod,
+        lambda x, dim: np.cumprod(x, axis=dim),
+        _along_one_dim(zeros=True),
+    ),
+    Row(
+        "cummax",
+        ("cummax", "index_put_zeros"),
+        lambda x, dim: tg.cummax(x, dim).values,
+        _np_cum_extreme(True),
+        _along_one_dim(unique=True),
+    ),
+    Row(
+        "cummin",
+        ("cummax",),
+        lambda x, dim: tg.cummin(x, dim).values,
+        _np_cum_extreme(False),
+        _along_one_dim(unique=True),
+    ),
+    Row(
+        "logcumsumexp",
+        ("logcumsumexp", "exp"),
+        tg.logcumsumexp,
+        _np_logcumsumexp,
+        _along_one_dim(),
+    ),
+    Row(
+        "diagonal",
+        ("permute", "index"),
+        tg.diagonal,
+        lambda x, offset, dim1, dim2: np.diagonal(x, offset, dim1, dim2),
+        _diagonals(),
+    ),
+    Row(
+        "diag",
+        ("index_put_zeros", "index"),
+        tg.diag,
+        _np_diag,
+        st.tuples(shapes(min_dims=1, max_dims=2), st.integers(-2, 2))
+        .flatmap(lambda t: arrays(t[0]).map(lambda x: ([x], {"diagonal": t[1]}))),
+    ),
+]
