@@ -111,7 +111,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):  # noqa: A002
     data = input.data
     xp = array_module(data)
     if data.ndim == 0:
-        count = int(bool(data))
+        count = builtins.int(bool(data))
         if as_tuple:
             return (_plain(xp.zeros(count, dtype=np.int64)),)
         return _plain(xp.zeros((count, 0), dtype=np.int64))
