@@ -17,12 +17,14 @@ from .layers import (
 )
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
+from .normalize_celu import CELU
 from .parameter import Parameter
 
 __all__ = [
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
+    "CELU",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",

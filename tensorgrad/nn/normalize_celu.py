@@ -1,0 +1,49 @@
+"""``F.normalize`` (Lp normalisation along a dim) and ``F.celu`` / ``nn.CELU``, composed of
+differentiable functions (no op of their own)."""
+
+import math
+
+from ..functions import where
+from ..tensor import Tensor
+from .module import Module
+
+
+def _norm(input: Tensor, p: float, dim: int) -> Tensor:  # noqa: A002
+    """The Lp norm along ``dim`` (kept), with gradient 0 rather than NaN at a zero vector."""
+    if p == math.inf:
+        return input.abs().max(dim, keepdim=True).values
+    powers = input * input if p == 2 else input.abs() ** p
+    total = powers.sum(dim, keepdim=True)
+    positive = total > 0
+    return where(positive, where(positive, total, 1.0) ** (1.0 / p), 0.0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+    """``input / max(||input||_p, eps)`` along ``dim``, as PyTorch."""
+    if p <= 0:
+        raise ValueError(f"normalize: p must be positive, got {p}")
+    return input / _norm(input, float(p), dim).clamp(min=eps)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); ``inplace`` is accepted, and a new
+    tensor returned (tensorgrad has no in-place ops)."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError (alpha must not be 0)")
+    positive = input > 0
+    below = where(positive, 0.0, input)  # exp only of non-positive values: no overflow
+    return where(positive, input, ((below / alpha).exp() - 1.0) * alpha)
+
+
+class CELU(Module):
+    """``celu`` as a layer."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
