@@ -293,7 +293,10 @@ ROWS: list[Row] = [
     ),
     Row("to", ("to",), lambda a: ew.TO(a, dtype=a.dtype), lambda a: a.copy(), unary()),
     Row(
-        "to_device", ("to_device", "exp"), lambda a: a.to(TEST_DEVICE).exp().cpu(), np.exp,
+        "to_device",
+        ("to_device", "exp"),
+        lambda a: a.to(TEST_DEVICE).exp().cpu(),
+        np.exp,
         unary(),
     ),
     Row(
@@ -769,7 +772,131 @@ ROWS += [
         ("index_put_zeros", "index"),
         tg.diag,
         _np_diag,
-        st.tuples(shapes(min_dims=1, max_dims=2), st.integers(-2, 2))
-        .flatmap(lambda t: arrays(t[0]).map(lambda x: ([x], {"diagonal": t[1]}))),
+        st.tuples(shapes(min_dims=1, max_dims=2), st.integers(-2, 2)).flatmap(
+            lambda t: arrays(t[0]).map(lambda x: ([x], {"diagonal": t[1]}))
+        ),
+    ),
+]
+
+
+# --- rows: nn.functional of the everyday API (issue 17) ---
+_NP_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+@st.composite
+def _mode_padded(draw):
+    """An input of 2-4 dims, a mode, and amounts within its rule for the last 1-3 dims."""
+    mode = draw(st.sampled_from(sorted(_NP_PAD_MODES)))
+    padded = draw(st.integers(1, 2))
+    shape = draw(shapes(min_dims=padded + 1, max_dims=padded + 2))
+    amounts = []
+    for k in range(padded):
+        size = shape[-1 - k]
+        top = {"reflect": size - 1, "circular": size, "replicate": 3}[mode]
+        amounts += [draw(st.integers(0, top)), draw(st.integers(0, top))]
+    return [draw(arrays(shape))], {"pad": tuple(amounts), "mode": mode}
+
+
+def _np_mode_pad(x, pad, mode):
+    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)][::-1]
+    return np.pad(x, [(0, 0)] * (x.ndim - len(pairs)) + pairs, mode=_NP_PAD_MODES[mode])
+
+
+@st.composite
+def _resized(draw):
+    spatial = draw(st.integers(1, 2))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(
+        draw(st.integers(1, 4)) for _ in range(spatial)
+    )
+    mode = draw(st.sampled_from(["nearest", "nearest-exact", "linear"]))
+    params = {"mode": mode if mode != "linear" else ("linear", "bilinear")[spatial - 1]}
+    if mode == "linear":
+        params["align_corners"] = draw(st.booleans())
+    if draw(st.booleans()):
+        params["size"] = tuple(draw(st.integers(1, 6)) for _ in range(spatial))
+    else:
+        params["scale_factor"] = draw(st.sampled_from([0.5, 1.5, 2.0, 3.0]))
+        if any(int(n * params["scale_factor"]) < 1 for n in shape[2:]):
+            params["scale_factor"] = 2.0
+    return [draw(arrays(shape))], params
+
+
+def _np_interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Each output pixel from PyTorch's source-coordinate formulas (in float32, as its CPU
+    kernels), one position at a time."""
+    out = x
+    for dim in range(2, x.ndim):
+        n_in = x.shape[dim]
+        n_out = size[dim - 2] if size else int(np.floor(n_in * scale_factor))
+        if align_corners:
+            scale = np.float32((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            scale = np.float32(1 / scale_factor if scale_factor else n_in / n_out)
+        pieces = []
+        for i in range(n_out):
+            if mode.startswith("nearest"):
+                offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
+                j = min(int(np.floor((np.float32(i) + offset) * scale)), n_in - 1)
+                pieces.append(np.take(out, [j], axis=dim))
+                continue
+            if align_corners:
+                src = np.float32(i) * scale
+            else:
+                src = max(scale * (np.float32(i) + np.float32(0.5)) - np.float32(0.5), 0.0)
+            low = int(src)
+            high = low + 1 if low < n_in - 1 else low
+            w = float(src - low)
+            pieces.append(
+                np.take(out, [low], axis=dim) * (1 - w) + np.take(out, [high], axis=dim) * w
+            )
+        out = np.concatenate(pieces, axis=dim)
+    return out
+
+
+@st.composite
+def _normalized(draw):
+    shape = draw(shapes(min_dims=1, max_side=3))
+    p = draw(st.sampled_from([1.0, 2.0, 3.0, float("inf")]))
+    if p == float("inf"):  # distinct magnitudes: no ties for the max
+        signs = draw(hnp.arrays(np.bool_, shape)) * 2.0 - 1.0
+        x = draw(arrays(shape, low=0.1, high=2.0, unique=True, margin=0.02)) * signs
+    else:
+        x = draw(arrays(shape, away_from=(0.0,), margin=0.1))
+    return [x], {"p": p, "dim": draw(st.integers(-len(shape), len(shape) - 1))}
+
+
+def _np_normalize(x, p, dim):
+    norm = np.linalg.norm(np.moveaxis(x, dim, -1), ord=p, axis=-1)
+    return x / np.maximum(np.expand_dims(norm, dim), 1e-12)
+
+
+def _np_celu(x, alpha):
+    return np.where(x > 0, x, alpha * (np.exp(x / alpha) - 1))
+
+
+ROWS += [
+    Row("pad_modes", ("index",), tg.nn.functional.pad, _np_mode_pad, _mode_padded()),
+    Row(
+        "interpolate",
+        ("index", "mul", "add"),
+        tg.nn.functional.interpolate,
+        _np_interpolate,
+        _resized(),
+    ),
+    Row(
+        "normalize",
+        ("abs", "pow_scalar", "sum", "where", "clamp", "div"),
+        tg.nn.functional.normalize,
+        _np_normalize,
+        _normalized(),
+    ),
+    Row(
+        "celu",
+        ("where", "exp"),
+        tg.nn.functional.celu,
+        _np_celu,
+        unary(away_from=(0.0,)).flatmap(
+            lambda a: st.sampled_from([0.5, 1.0, 2.0]).map(lambda alpha: (a[0], {"alpha": alpha}))
+        ),
     ),
 ]
