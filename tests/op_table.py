@@ -293,10 +293,7 @@ ROWS: list[Row] = [
     ),
     Row("to", ("to",), lambda a: ew.TO(a, dtype=a.dtype), lambda a: a.copy(), unary()),
     Row(
-        "to_device",
-        ("to_device", "exp"),
-        lambda a: a.to(TEST_DEVICE).exp().cpu(),
-        np.exp,
+        "to_device", ("to_device", "exp"), lambda a: a.to(TEST_DEVICE).exp().cpu(), np.exp,
         unary(),
     ),
     Row(
