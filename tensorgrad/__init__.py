@@ -68,6 +68,8 @@ from .tensor import Tensor, matmul
 
 # isort: split
 # -- issue 17: the everyday API --
+# the reductions again, taking PyTorch's alias axis= for dim= (tensorgrad.axis_alias)
+from .axis_alias import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F811
 from .functions_api import (
     all,
     allclose,

@@ -9,6 +9,7 @@ and records a graph node. Where tensorgrad differs from PyTorch the docstring sa
 
 import numpy as np
 
+from . import axis_alias as ax
 from . import functions as fn  # functions reads this module's Tensor at call time
 from . import functions_api as api
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
@@ -374,6 +375,9 @@ class Tensor:
         api.prod, api.cumprod, api.cummax, api.cummin, api.logcumsumexp,
     )  # fmt: skip
     diag, diagonal = api.diag, api.diagonal
+    # the reductions again, taking PyTorch's alias axis= for dim= (``tensorgrad.axis_alias``)
+    sum, mean, var, std, logsumexp = ax.sum, ax.mean, ax.var, ax.std, ax.logsumexp
+    max, min, argmax, argmin = ax.max, ax.min, ax.argmax, ax.argmin
 
 
 class _HookHandle:

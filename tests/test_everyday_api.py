@@ -272,3 +272,31 @@ def test_diagonal_gradient_lands_on_the_diagonal():
     x = tg.zeros(2, 3, requires_grad=True)
     x.diagonal(1).sum().backward()
     assert values(x.grad) == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+
+
+# -- axis= as PyTorch's alias of dim= ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["sum", "mean", "var", "std", "logsumexp", "argmax", "argmin", "prod", "all", "any"]
+)
+def test_axis_is_an_alias_of_dim(name):
+    x = tg.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    for axis in (0, 1, -1):
+        expected = getattr(tg, name)(x, dim=axis)
+        assert values(getattr(tg, name)(x, axis=axis)) == values(expected)
+        assert values(getattr(x, name)(axis=axis, keepdim=True)) == values(
+            getattr(x, name)(dim=axis, keepdim=True)
+        )
+    with pytest.raises(TypeError, match="dim or its alias axis"):
+        getattr(x, name)(0, axis=1)
+
+
+def test_axis_alias_on_max_min_and_the_scans():
+    x = tg.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    assert values(x.max(axis=1).values) == [5.0, 6.0] and values(tg.min(x, axis=0).indices) == [
+        0,
+        1,
+        0,
+    ]
+    assert values(x.cumprod(axis=1)) == values(x.cumprod(1))
+    assert values(tg.cummax(x, axis=0).values) == values(x.cummax(0).values)
+    assert values(x.logcumsumexp(axis=1)) == values(x.logcumsumexp(1))
