@@ -2,11 +2,13 @@
 logcumsumexp.
 
 cummax and logcumsumexp are log-step scans over shifted slices (``_scan``): only elementwise
-functions of the inputs' array module, so every device runs them. The gradients route through a
-``(..., n, n)`` matrix over pairs of positions (``j <= i``), exact where products have zeros
+functions of the inputs' array module, so every device runs them. prod's gradient is the
+product of the elements before each one times those after it (two exclusive cumprods: exact
+with zeros, no division). The gradients of cumprod and logcumsumexp go through a
+``(..., n, n)`` array over pairs of positions (``j <= i``), exact where products have zeros
 and stable where ``exp`` would overflow; that costs ``n`` times the memory of the input, fine
-for the sequence lengths these ops see (PyTorch uses O(n) formulas).
-"""
+for short scans (PyTorch has O(n) formulas; a long cumprod in training would want one).
+cummax's gradient goes to the positions its indices name."""
 
 from ..backends import array_module
 from .registry import defop
