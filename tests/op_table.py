@@ -819,27 +819,27 @@ def _resized(draw):
 
 
 def _np_interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Each output pixel from PyTorch's source-coordinate formulas (in float32, as its CPU
-    kernels), one position at a time."""
+    """Each output pixel from PyTorch's source-coordinate formulas, one position at a time (in
+    float64: the forward test's tight comparison runs float64 inputs)."""
     out = x
     for dim in range(2, x.ndim):
         n_in = x.shape[dim]
         n_out = size[dim - 2] if size else int(np.floor(n_in * scale_factor))
         if align_corners:
-            scale = np.float32((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+            scale = np.float64((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
         else:
-            scale = np.float32(1 / scale_factor if scale_factor else n_in / n_out)
+            scale = np.float64(1 / scale_factor if scale_factor else n_in / n_out)
         pieces = []
         for i in range(n_out):
             if mode.startswith("nearest"):
-                offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
-                j = min(int(np.floor((np.float32(i) + offset) * scale)), n_in - 1)
+                offset = np.float64(0.5 if mode == "nearest-exact" else 0.0)
+                j = min(int(np.floor((np.float64(i) + offset) * scale)), n_in - 1)
                 pieces.append(np.take(out, [j], axis=dim))
                 continue
             if align_corners:
-                src = np.float32(i) * scale
+                src = np.float64(i) * scale
             else:
-                src = max(scale * (np.float32(i) + np.float32(0.5)) - np.float32(0.5), 0.0)
+                src = max(scale * (np.float64(i) + np.float64(0.5)) - np.float64(0.5), 0.0)
             low = int(src)
             high = low + 1 if low < n_in - 1 else low
             w = float(src - low)

@@ -3,7 +3,8 @@ inputs, with PyTorch's coordinate rules.
 
 Each spatial dim is resized on its own: nearest reads one source position per output position,
 linear mixes two neighbours with weights (bilinear is linear along H, then W). Positions and
-weights are host arithmetic on the sizes in float32, as PyTorch's CPU kernels compute them.
+weights are host arithmetic on the sizes in the input's precision (float32 for float32, float64
+for float64), as PyTorch's CPU kernels compute them.
 """
 
 import math
@@ -37,30 +38,35 @@ def _output_sizes(shape: tuple, size, scale_factor) -> tuple:
     return tuple(math.floor(n * s) for n, s in zip(shape[2:], scales)), scales
 
 
-def _scale(size_in: int, size_out: int, factor, align_corners: bool) -> np.float32:
+def _scale(size_in: int, size_out: int, factor, align_corners: bool, real: type):
     """Source units per output unit: PyTorch's ``area_pixel_compute_scale``."""
     if align_corners:
-        return np.float32((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
-    return np.float32(1.0 / factor if factor else size_in / size_out)
+        return real((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
+    return real(1.0 / factor if factor else size_in / size_out)
+
+
+def _real(x: Tensor) -> type:
+    """The precision of the coordinate arithmetic: float64 for float64 input, else float32."""
+    return np.float64 if x.dtype == np.float64 else np.float32
 
 
 def _nearest(x: Tensor, dim: int, size_out: int, factor, exact: bool) -> Tensor:
-    size_in = x.shape[dim]
-    scale = _scale(size_in, size_out, factor, False)
-    offset = np.float32(0.5 if exact else 0.0)
-    positions = np.floor((np.arange(size_out, dtype=np.float32) + offset) * scale)
+    size_in, real = x.shape[dim], _real(x)
+    scale = _scale(size_in, size_out, factor, False, real)
+    offset = real(0.5 if exact else 0.0)
+    positions = np.floor((np.arange(size_out, dtype=real) + offset) * scale)
     positions = np.minimum(positions.astype(np.int64), size_in - 1)
     return x[(slice(None),) * dim + (positions,)]
 
 
 def _linear(x: Tensor, dim: int, size_out: int, factor, align_corners: bool) -> Tensor:
-    size_in = x.shape[dim]
-    scale = _scale(size_in, size_out, factor, align_corners)
-    steps = np.arange(size_out, dtype=np.float32)
+    size_in, real = x.shape[dim], _real(x)
+    scale = _scale(size_in, size_out, factor, align_corners, real)
+    steps = np.arange(size_out, dtype=real)
     if align_corners:
         source = steps * scale
     else:
-        source = np.maximum(scale * (steps + np.float32(0.5)) - np.float32(0.5), 0)
+        source = np.maximum(scale * (steps + real(0.5)) - real(0.5), 0)
     low = source.astype(np.int64)  # source >= 0: truncation is floor
     high = np.where(low < size_in - 1, low + 1, low)
     weight = (source - low).reshape((size_out,) + (1,) * (x.ndim - dim - 1))
