@@ -300,3 +300,20 @@ def test_axis_alias_on_max_min_and_the_scans():
     assert values(x.cumprod(axis=1)) == values(x.cumprod(1))
     assert values(tg.cummax(x, axis=0).values) == values(x.cummax(0).values)
     assert values(x.logcumsumexp(axis=1)) == values(x.logcumsumexp(1))
+
+
+def test_the_functions_outside_the_graph_run_on_the_test_device():
+    host = tg.tensor([[0.0, 1.5, math.nan], [2.0, -math.inf, 3.0]])
+    x = host.to(TEST_DEVICE)
+    calls = [
+        lambda t: t.eq(1.5), lambda t: t.ge(tg.tensor(0.0)), lambda t: t.isnan(),
+        lambda t: t.isinf(), lambda t: t.isfinite(), lambda t: t.isclose(t, equal_nan=True),
+        lambda t: t.all(1), lambda t: t.any(axis=0), lambda t: t.nonzero(),
+        lambda t: t.nonzero(as_tuple=True)[1], lambda t: t.isnan().int(), lambda t: t.sign(),
+        lambda t: t.isfinite().long() // 2, lambda t: tg.fmod(t.isinf().long() + 3, 2),
+    ]  # fmt: skip
+    for call in calls:
+        out = call(x)
+        assert out.device == TEST_DEVICE
+        np.testing.assert_array_equal(out.cpu().numpy(), call(host).numpy())
+    assert x.allclose(x, equal_nan=True) is True
