@@ -317,3 +317,17 @@ def test_the_functions_outside_the_graph_run_on_the_test_device():
         assert out.device == TEST_DEVICE
         np.testing.assert_array_equal(out.cpu().numpy(), call(host).numpy())
     assert x.allclose(x, equal_nan=True) is True
+
+
+@pytest.mark.parametrize("name", ["cumprod", "logcumsumexp"])
+def test_scan_gradients_on_arrays_match_the_recorded_formula(name):
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal((3, 4, 6)) * rng.integers(0, 2, (3, 4, 6))  # zeros anywhere
+    weights = tg.tensor(rng.standard_normal((3, 4, 6)))
+    grads = []
+    for create_graph in (False, True):
+        x = tg.tensor(data, requires_grad=True)
+        out = getattr(x, name)(1)
+        (g,) = tg.autograd.grad((out * weights).sum(), x, create_graph=create_graph)
+        grads.append(g.detach().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)

@@ -4,14 +4,15 @@ logcumsumexp.
 cummax and logcumsumexp are log-step scans over shifted slices (``_scan``): only elementwise
 functions of the inputs' array module, so every device runs them. prod's gradient is the
 product of the elements before each one times those after it (two exclusive cumprods: exact
-with zeros, no division). The gradients of cumprod and logcumsumexp go through a
-``(..., n, n)`` array over pairs of positions (``j <= i``), exact where products have zeros
-and stable where ``exp`` would overflow; that costs ``n`` times the memory of the input, fine
-for short scans (PyTorch has O(n) formulas; a long cumprod in training would want one).
+with zeros, no division). The gradients of cumprod and logcumsumexp have two forms (the
+registry's fast path): on plain arrays, PyTorch's O(n) rules (cumprod's handles the first
+zero of each slice apart, logcumsumexp's works in log space); recorded (``create_graph``),
+a ``(..., n, n)`` array over pairs of positions (``j <= i``), exact where products have zeros
+and stable where ``exp`` would overflow, at ``n`` times the memory of the input.
 cummax's gradient goes to the positions its indices name."""
 
-from ..backends import array_module
-from .registry import defop
+from ..backends import array_module, backend_of
+from .registry import defop, is_grad_enabled
 from .shape import INDEX, INDEX_PUT_ZEROS, PAD
 
 
@@ -48,8 +49,30 @@ def _last(t, dim):
     return t.unsqueeze(-1).transpose(dim, -1)
 
 
+def _reverse_cumsum(a, dim):
+    """sum_{i >= j} a_i at each j along ``dim``."""
+    xp = array_module(a)
+    return xp.flip(xp.cumsum(xp.flip(a, dim), axis=dim), dim)
+
+
+def _cumprod_vjp_arrays(g, out, x, dim):
+    """cumprod's gradient in O(n) on plain arrays (PyTorch's rule): before the first zero of a
+    slice, sum_{i >= j} g_i out_i / x_j; at that zero, sum_{i >= j} g_i times the running
+    product that skips it; after it, 0."""
+    xp = array_module(x)
+    zeros_so_far = xp.cumsum(x == 0, axis=dim)
+    before = zeros_so_far == 0
+    first = (zeros_so_far == 1) & (x == 0)
+    skipping = xp.cumprod(xp.where(first, 1, x), axis=dim)
+    at_first = _reverse_cumsum(xp.where(before, 0, g * skipping), dim)
+    ahead = _reverse_cumsum(g * out, dim) / xp.where(before, x, 1)
+    return xp.where(before, ahead, xp.where(first, at_first, 0)).astype(x.dtype, copy=False)
+
+
 def _cumprod_vjp(grad, out, x, *, dim):
     """d cumprod(x)_i/dx_j = prod_{k <= i, k != j} x_k for j <= i, else 0"""
+    if not is_grad_enabled():
+        return _cumprod_vjp_arrays(grad.data, out.data, x.data, dim)
     n = x.shape[dim]
     eye = array_module(x.data).eye(n, dtype=bool).reshape(_pair_shape(x.ndim, dim, n))
     # others[..., j, ..., k] = x_k, with x_j replaced by 1 (the k axis last)
@@ -115,13 +138,29 @@ def _logcumsumexp_forward(x, *, dim):
     return _scan(xp.logaddexp, x, dim)
 
 
+def _logcumsumexp_vjp_arrays(g, out, x, dim):
+    """logcumsumexp's gradient in O(n log n) on plain arrays, in log space: the positive and
+    negative parts of g each give exp(x_j + log sum_{i >= j} |g_i| exp(-out_i))."""
+    backend = backend_of(x)
+    xp = backend.xp
+
+    def share(part):  # exp(x_j + log sum_{i >= j} part_i exp(-out_i))
+        logs = xp.flip(_scan(xp.logaddexp, xp.flip(xp.log(part) - out, dim), dim), dim)
+        return xp.exp(x + logs)
+
+    with backend.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf: no share
+        return share(xp.maximum(g, 0)) - share(xp.maximum(-g, 0))
+
+
 def _logcumsumexp_vjp(grad, out, x, *, dim):
     """d logcumsumexp(x)_i/dx_j = exp(x_j - out_i) for j <= i, else 0"""
+    if not is_grad_enabled():
+        return _logcumsumexp_vjp_arrays(grad.data, out.data, x.data, dim)
     exponent = (x.unsqueeze(-1) - _last(out, dim)).where(_upper(x.data, dim), -float("inf"))
     return (exponent.exp() * _last(grad, dim)).sum(-1)
 
 
 PROD = defop("prod", _prod_forward, (_prod_vjp,))
-CUMPROD = defop("cumprod", _cumprod_forward, (_cumprod_vjp,))
+CUMPROD = defop("cumprod", _cumprod_forward, (_cumprod_vjp,), save_out=True)
 CUMMAX = defop("cummax", _cummax_forward, (_cummax_vjp,), residual=True)
 LOGCUMSUMEXP = defop("logcumsumexp", _logcumsumexp_forward, (_logcumsumexp_vjp,), save_out=True)
