@@ -152,7 +152,7 @@ def main() -> None:
             total["ratio_min"] = total["torch_min_ms"] / total["tensorgrad_min_ms"]
         rows.append(total)
     policy = config.thread_policy()
-    env = environment(threads=policy["numba"])
+    env = environment(threads=policy["kernels"])
     env["tensorgrad_threads"] = policy
     env["torch_default_threads"] = default_threads
     print(f"batch {args.batch}, float32, forward + backward, {args.repeats} interleaved rounds "

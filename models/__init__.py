@@ -10,6 +10,7 @@ if __name__ == "models":
     # Reached by its folder name in a checkout (``python -m models``, ``import models``): load
     # this folder once, as tensorgrad.models, and make ``models`` that same module, so that one
     # process never holds two copies of the model registry, whichever name it was reached by.
+    import importlib.abc
     import importlib.util
     import sys
 
@@ -24,6 +25,30 @@ if __name__ == "models":
             del sys.modules[_spec.name], tensorgrad.models
             raise
     sys.modules["models"] = sys.modules["tensorgrad.models"]
+
+    class _SameModule(importlib.abc.Loader):
+        """Loads ``models.X`` as the module ``tensorgrad.models.X`` already is (no second copy)."""
+
+        def __init__(self, module) -> None:
+            self.module = module
+
+        def create_module(self, spec):
+            return self.module
+
+        def exec_module(self, module) -> None:
+            pass
+
+    class _SubmoduleAlias(importlib.abc.MetaPathFinder):
+        """``import models.registry`` gives ``tensorgrad.models.registry`` itself."""
+
+        def find_spec(self, name, path=None, target=None):
+            if not name.startswith("models."):
+                return None
+            module = importlib.import_module("tensorgrad." + name)
+            return importlib.util.spec_from_loader(name, _SameModule(module))
+
+    if not any(type(f).__name__ == "_SubmoduleAlias" for f in sys.meta_path):
+        sys.meta_path.insert(0, _SubmoduleAlias())
 else:
     from .lenet5 import LeNet5
     from .registry import create_model, model_names, register_model

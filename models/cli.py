@@ -1,4 +1,5 @@
-"""The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict, info.
+"""The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict,
+serve, info.
 
 A subcommand is one row of ``COMMANDS``: the function that adds its parser and the
 ``module:function`` (in this package, imported only when it runs) that runs it.
@@ -12,6 +13,7 @@ import sys
 
 from .argtypes import float_in, model_name, non_negative_int, positive_int
 from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .serve.command import add_parser as _add_serve
 
 PROG = "tensorgrad"
 _D = TrainConfig()  # the defaults, for the help text
@@ -23,6 +25,7 @@ EXAMPLES = f"""examples:
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
+  {PROG} serve --runs runs              draw digits in a local web page
   {PROG} info                           versions, CPU, threads, caches: for a bug report
   tensorboard --logdir runs                       the curves of every run
 
@@ -324,6 +327,7 @@ COMMANDS = {
     "train": (_add_train, "commands:train"),
     "evaluate": (_add_evaluate, "commands:evaluate"),
     "predict": (_add_predict, "commands:predict"),
+    "serve": (_add_serve, "serve.command:serve"),
     "info": (_add_info, "info:run"),
 }
 

@@ -1,7 +1,6 @@
 """What ``train``, ``evaluate`` and ``predict`` do, given parsed arguments."""
 
 import importlib
-import os
 import sys
 from pathlib import Path
 
@@ -36,12 +35,9 @@ def run_command(args, target: str) -> int:
 
 
 def _set_threads(n: int) -> None:
-    """Before tensorgrad's kernels load, the environment decides; afterwards set Numba directly."""
-    os.environ["TENSORGRAD_NUM_THREADS"] = str(n)
-    if "tensorgrad.kernels.config" in sys.modules:
-        import numba
+    from tensorgrad.kernels.config import set_threads
 
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    set_threads(kernels=n)
 
 
 def _echo(line: str = "") -> None:

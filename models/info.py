@@ -2,8 +2,8 @@
 
 Versions (tensorgrad, Python, NumPy, Numba, llvmlite), the CPU and the vector ISA the JIT
 compiles for, the threads the kernels and BLAS use, the JIT cache and data folders, and CUDA.
-Every line is read from the running process (the threading layer, for one, is the one Numba
-starts, not the one asked for), so the report says what a training run here would get.
+Every line is read from the running process, so the report says what a training run here
+would get.
 """
 
 import json
@@ -32,8 +32,8 @@ def report() -> dict[str, str]:
         "llvmlite": llvmlite.__version__,
         "CPU": f"{cpu_model()}, {os.cpu_count()} logical cores",
         "vector ISA": vector_isa(),
-        "kernel threads": f"{policy['numba']}{_env_note('TENSORGRAD_NUM_THREADS')}",
-        "threading layer": f"{threading_layer()} (asked for: {policy['layer']})",
+        "kernel threads": f"{policy['kernels']}{_env_note('TENSORGRAD_NUM_THREADS')}",
+        "threading layer": threading_layer(policy["kernels"]),
         "BLAS": blas(),
         "JIT cache": jit_cache(),
         "data folder": data_folder(),
@@ -90,16 +90,10 @@ def vector_isa() -> str:
     return "none found (scalar code)"
 
 
-def threading_layer() -> str:
-    """The layer Numba's parallel kernels run on, started here if no kernel has started it."""
-    import numba
-    from numba.np.ufunc import parallel
-
-    try:
-        parallel._launch_threads()  # what the first parallel kernel would do
-        return numba.threading_layer()
-    except (ValueError, ImportError, AttributeError) as error:  # none of the layers loads
-        return f"none ({error})"
+def threading_layer(threads: int) -> str:
+    """How the kernels use the cores: batch slices on Python threads running serial ``nogil``
+    kernels (tensorgrad compiles no Numba parallel region, so Numba's layers never start)."""
+    return f"batch slices on {threads} Python thread(s), serial nogil kernels (no Numba layer)"
 
 
 def blas() -> str:

@@ -57,15 +57,20 @@ def _read_image(path: Path) -> np.ndarray:
 
     try:
         with Image.open(path) as image:
-            image.load()
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
-                alpha = rgba[..., 3]
-                if alpha.max() - alpha.min() > 0.5:  # a drawing on a transparent canvas
-                    return alpha
-            return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+            return image_to_gray(image)
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ImageError(f"{path}: not a readable image ({error})") from None
+
+
+def image_to_gray(image) -> np.ndarray:
+    """An opened PIL image as grayscale in [0, 1]; where it has a varying alpha channel, the
+    opaque strokes (a drawing on a transparent canvas)."""
+    image.load()
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        alpha = np.asarray(image.convert("RGBA"), dtype=np.float32)[..., 3] / 255.0
+        if alpha.max() - alpha.min() > 0.5:
+            return alpha
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:

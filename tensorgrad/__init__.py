@@ -4,7 +4,8 @@ The public names follow PyTorch's: ``tg.tensor``, ``x.backward()``, ``tg.no_grad
 """
 
 # autograd first: its engine imports tensor, which imports autograd's flag modules
-from . import autograd, cuda, data, nn, optim
+from . import autograd  # noqa: I001
+from . import accelerator, cuda, data, nn, optim, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import device
 from .creation import (
@@ -29,6 +30,7 @@ from .creation import (
     zeros_like,
 )  # fmt: skip
 from .dtypes import bool_, double, float16, float32, float64, int32, int64, long, uint8
+from .errors import OpError
 from .functions import (
     abs,
     argmax,
@@ -62,6 +64,21 @@ from .functions import (
     var,
     where,
 )  # fmt: skip
+
+# -- issue 13 --
+from .functions_index import (
+    gather,
+    index_select,
+    masked_fill,
+    scatter_add,
+    sort,
+    topk,
+    tril,
+    triu,
+)  # fmt: skip
+from .functions_math import bmm, cos, cumsum, einsum, erf, norm, outer, sin
+from .functions_shape import chunk, flip, roll, split
+from .kernels.config import get_num_threads, set_num_threads
 from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul

@@ -10,6 +10,7 @@ import numpy as np
 
 from .backends import as_device, backend_for, backend_of, is_array, on_device
 from .dtypes import as_dtype, check_float, float32
+from .errors import OpError
 from .tensor import Tensor
 
 _generator = np.random.default_rng()
@@ -150,8 +151,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False):
+    """``steps`` values from ``start`` to ``end``, computed as PyTorch does: the first half
+    forwards from ``start``, the second backwards from ``end`` (in double precision, truncated,
+    for integer dtypes), so both ends are exact and the values round as PyTorch's."""
     dtype = float32 if dtype is None else as_dtype(dtype)
-    return _finish(np.linspace(start, end, steps, dtype=dtype), requires_grad, device)
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise OpError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
+    compute = np.dtype(np.float64) if dtype.kind in "biu" else dtype
+    i = np.arange(steps)
+    first, last = compute.type(start), compute.type(end)
+    step = (last - first) / compute.type(max(steps - 1, 1))
+    forward = first + step * i.astype(compute)
+    backward = last - step * (steps - 1 - i).astype(compute)
+    values = np.where(i < steps // 2, forward, backward)
+    return _finish(values.astype(dtype), requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False):

@@ -47,3 +47,24 @@ def scalar_array(value, like: np.dtype) -> np.ndarray:
     if like.kind == "b" and not isinstance(value, bool):
         return np.asarray(value, dtype=int64)
     return np.asarray(value, dtype=like)
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
+
+
+def result_type(*operands: tuple) -> np.dtype:
+    """PyTorch's type promotion for tensor operands given as ``(dtype, has_dims)``.
+
+    The highest category (bool < integer < floating < complex) wins; among the operands of that
+    category, dimensioned ones outrank 0-d ones, and the rest promote as usual (uint8 with int8
+    gives int16). So int32 with a float32 0-d tensor gives float32 (NumPy: float64), float32
+    with a float64 0-d tensor stays float32, and int64 with float16 gives float16. Python
+    scalars are ``scalar_array``'s.
+    """
+    top = builtins.max(_CATEGORY[np.dtype(d).kind] for d, _ in operands)
+    ranked = [(np.dtype(d), dims) for d, dims in operands if _CATEGORY[np.dtype(d).kind] == top]
+    pool = [d for d, dims in ranked if dims] or [d for d, _ in ranked]
+    out = pool[0]
+    for d in pool[1:]:
+        out = np.promote_types(out, d)
+    return out

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import tensor as _t
 from .backends import array_module, backend_of, is_array
+from .errors import OpError
 from .operands import coerce_pair
 from .ops import elementwise as ew
 from .ops import linalg, reduce
@@ -39,7 +40,7 @@ def dims(dim, ndim: int, op: str) -> tuple | None:
             raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dims")
         out.append(int(d) % rank)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dim} names an axis twice")
+        raise OpError(f"{op}: dim {dim} names an axis twice")
     return tuple(sorted(out)) if ndim else None
 
 
@@ -85,7 +86,7 @@ def neg(x: Tensor) -> Tensor:
 def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 (PyTorch's names)
     """Limit values to [min, max]; the gradient passes where min <= x <= max."""
     if min is None and max is None:
-        raise ValueError("clamp: give at least one of min and max")
+        raise OpError("clamp: give at least one of min and max")
     return ew.CLAMP(x, min=min, max=max)
 
 
@@ -224,7 +225,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, 1)
     start, end = (d % x.ndim for d in (start_dim, end_dim))
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise OpError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = int(np.prod(x.shape[start : end + 1]))
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
@@ -245,7 +246,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 def permute(x: Tensor, *order) -> Tensor:
     order = _shape_args(order)
     if sorted(d % builtins.max(x.ndim, 1) for d in order) != list(range(x.ndim)):
-        raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims")
+        raise OpError(f"permute: {order} is not a permutation of the {x.ndim} dims")
     order = tuple(d % x.ndim for d in order)
     return x if order == tuple(range(x.ndim)) else shape_ops.PERMUTE(x, dims=order)
 
@@ -262,11 +263,11 @@ def expand(x: Tensor, *sizes) -> Tensor:
     sizes = _shape_args(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
+        raise OpError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
     shape = tuple(x.shape[i - lead] if n == -1 else int(n) for i, n in enumerate(sizes))
     for have, want in zip(x.shape, shape[lead:]):
         if have != want and have != 1:
-            raise ValueError(f"expand: cannot expand shape {x.shape} to {shape}")
+            raise OpError(f"expand: cannot expand shape {x.shape} to {shape}")
     return x if shape == x.shape else reduce.EXPAND(x, shape=shape)
 
 
@@ -317,10 +318,25 @@ def _index_key(key, data) -> tuple:
     return tuple(parts)
 
 
+def _is_int(k) -> bool:
+    return isinstance(k, int | np.integer) and not isinstance(k, bool)
+
+
 def getitem(x: Tensor, key) -> Tensor:
     """Indexing with ints, slices, None, Ellipsis, integer arrays and bool masks; repeated
-    indices accumulate their gradients."""
-    return shape_ops.INDEX(x, key=_index_key(key, x.data))
+    indices accumulate their gradients.
+
+    As PyTorch (not NumPy), integers select before the index arrays apply: in
+    ``x[1, :, idx]`` the int is no advanced index, so the dims ``idx`` gives stay in its place.
+    """
+    parts = _index_key(key, x.data)
+    if any(_is_int(k) for k in parts) and not shape_ops.is_basic_index(parts):
+        def keep(k):
+            return k if _is_int(k) or k is None or k is Ellipsis else slice(None)
+
+        x = shape_ops.INDEX(x, key=tuple(keep(k) for k in parts))
+        parts = tuple(slice(None) if k is None else k for k in parts if not _is_int(k))
+    return shape_ops.INDEX(x, key=parts)
 
 
 def index_put_zeros(x: Tensor, key: tuple, shape: tuple) -> Tensor:
@@ -332,7 +348,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate along ``dim``; all other dims must match."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat: needs at least one tensor")
+        raise OpError("cat: needs at least one tensor")
     first = tensors[0]
     axis = _one_dim(dim, first.ndim, "cat")
     for t in tensors[1:]:
@@ -340,7 +356,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
             first.shape[:axis] + first.shape[axis + 1 :]
         ):
             shapes = [tuple(u.shape) for u in tensors]
-            raise ValueError(f"cat: shapes {shapes} differ outside dim {dim}")
+            raise OpError(f"cat: shapes {shapes} differ outside dim {dim}")
     return shape_ops.CAT(*tensors, dim=axis)
 
 
@@ -348,20 +364,20 @@ def stack(tensors, dim: int = 0) -> Tensor:
     """Join equal-shaped tensors along a new ``dim``."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: needs at least one tensor")
+        raise OpError("stack: needs at least one tensor")
     if len({t.shape for t in tensors}) > 1:
-        raise ValueError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
+        raise OpError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
 def pad(x: Tensor, pad: tuple, mode: str = "constant", value: float = 0.0) -> Tensor:
     """Constant padding; ``pad`` lists (before, after) pairs from the last dim backwards."""
     if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+        raise OpError(f"pad: only mode='constant' is supported, got {mode!r}")
     if len(pad) % 2 or len(pad) > 2 * x.ndim:
-        raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most {x.ndim} dims")
+        raise OpError(f"pad: {pad} must hold (before, after) pairs for at most {x.ndim} dims")
     if builtins.min(pad, default=0) < 0:
-        raise ValueError(f"pad: negative padding {pad} is not supported")
+        raise OpError(f"pad: negative padding {pad} is not supported")
     pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
     widths = tuple([(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1])
     return shape_ops.PAD(x, widths=widths, value=value)
@@ -379,9 +395,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with ``torch.matmul``'s rules for 1-D operands and broadcast batch dims."""
     a, b = coerce_pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
+        raise OpError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit (inner dims differ)")
+        raise OpError(f"matmul: shapes {a.shape} and {b.shape} do not fit (inner dims differ)")
     a_vector, b_vector = a.ndim == 1, b.ndim == 1
     if a_vector:
         a = a.reshape(1, -1)
@@ -391,7 +407,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(
+            raise OpError(
                 f"matmul: batch dims of {a.shape} and {b.shape} do not broadcast"
             ) from None
     out = linalg.MATMUL(a, b)

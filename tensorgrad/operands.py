@@ -1,7 +1,8 @@
 """How a Tensor meets its operands: Python scalars, arrays and other devices' tensors.
 
-The rules of PyTorch: a Python scalar takes the tensor's dtype and device; an integer tensor
-meeting a float scalar, or true division of two integers, computes in float32; a 0-d CPU tensor
+The rules of PyTorch: two tensors of different dtypes promote by ``dtypes.result_type``; a
+Python scalar takes the tensor's dtype and device; an integer tensor meeting a float scalar, or
+true division of two integers, computes in float32; a 0-d CPU tensor
 joins the device of the other inputs, any other mix of devices is an error naming the op. Also
 the ways ``Tensor.to`` and ``Module.to`` may be called. Reads ``tensor.Tensor`` at call time
 (this module and ``tensor.py`` are one layer).
@@ -13,7 +14,7 @@ from . import tensor as _t
 from .backends import backend_of, is_array
 from .backends.device import device as Device
 from .backends.device import device_types
-from .dtypes import PYTHON_SCALARS, as_dtype, float32, scalar_array
+from .dtypes import PYTHON_SCALARS, as_dtype, float32, result_type, scalar_array
 from .ops import device as device_ops
 
 
@@ -60,7 +61,9 @@ def coerce_pair(tensor, other, reflected: bool = False, true_divide: bool = Fals
     scalar, or true division of two integer tensors, computes in float32 (PyTorch's rules).
     """
     if isinstance(other, _t.Tensor):
-        pass
+        if other.dtype != tensor.dtype:
+            dtype = result_type((tensor.dtype, tensor.ndim > 0), (other.dtype, other.ndim > 0))
+            tensor, other = tensor.to(dtype), other.to(dtype)
     elif isinstance(other, PYTHON_SCALARS) or isinstance(other, np.generic):
         value = other.item() if isinstance(other, np.generic) else other
         host = scalar_array(value, tensor.dtype)

@@ -12,10 +12,14 @@ import numpy as np
 from . import axis_alias as ax
 from . import functions as fn  # functions reads this module's Tensor at call time
 from . import functions_api as api
+from . import functions_index as fi  # issue 13: as functions, read Tensor at call time
+from . import functions_math as fm
+from . import functions_shape as fs
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
 from .dtypes import check_float
+from .errors import OpError
 from .operands import coerce_pair, on_one_device, parse_to_args
 from .ops import device as device_ops
 from .ops import elementwise as ew
@@ -29,7 +33,8 @@ def _forward(op, inputs: tuple, params: dict):
         return op.forward(*[t.data for t in inputs], **params)
     except (ValueError, IndexError, TypeError) as error:
         shapes = " and ".join(str(t.shape) for t in inputs)
-        raise type(error)(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
+        kind = OpError if type(error) is ValueError else type(error)  # RuntimeError too, as PyTorch
+        raise kind(f"{op.name}: cannot apply to inputs of shape {shapes}: {error}") from None
 
 
 class Tensor:
@@ -327,16 +332,48 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, "greater_equal")
 
+    # -- bitwise (logical on bool tensors), integer and bool dtypes only, as PyTorch -----------
+    def _bitwise(self, other, name: str, reflected: bool = False):
+        a, b = coerce_pair(self, other, reflected=reflected)
+        for t in (a, b):
+            if t.dtype.kind not in "biu":
+                raise OpError(f"{name}: needs integer or bool tensors, got {a.dtype} and {b.dtype}")
+        return a._compare(b, name)
+
     def __invert__(self):
-        if self.dtype != np.bool_:
-            raise TypeError(f"~ needs a bool tensor, got {self.dtype}")
+        if self.dtype.kind not in "biu":
+            raise OpError(f"bitwise_not: needs an integer or bool tensor, got {self.dtype}")
         return Tensor._make(~self.data)
 
     def __and__(self, other):
-        return self._compare(other, "logical_and")
+        return self._bitwise(other, "bitwise_and")
+
+    def __rand__(self, other):
+        return self._bitwise(other, "bitwise_and", reflected=True)
 
     def __or__(self, other):
-        return self._compare(other, "logical_or")
+        return self._bitwise(other, "bitwise_or")
+
+    def __ror__(self, other):
+        return self._bitwise(other, "bitwise_or", reflected=True)
+
+    def __xor__(self, other):
+        return self._bitwise(other, "bitwise_xor")
+
+    def __rxor__(self, other):
+        return self._bitwise(other, "bitwise_xor", reflected=True)
+
+    def __lshift__(self, other):
+        return self._bitwise(other, "left_shift")
+
+    def __rlshift__(self, other):
+        return self._bitwise(other, "left_shift", reflected=True)
+
+    def __rshift__(self, other):
+        return self._bitwise(other, "right_shift")
+
+    def __rrshift__(self, other):
+        return self._bitwise(other, "right_shift", reflected=True)
 
     __abs__ = fn.abs
     __getitem__ = fn.getitem
@@ -359,6 +396,15 @@ class Tensor:
     )  # fmt: skip
     T = property(fn._reversed_dims, doc="All dims reversed.")
     mT = property(fn._matrix_transpose, doc="The last two dims swapped.")
+    # -- issue 13 --
+    sin, cos, erf, cumsum, norm, bmm, outer = (
+        fm.sin, fm.cos, fm.erf, fm.cumsum, fm.norm, fm.bmm, fm.outer,
+    )  # fmt: skip
+    gather, scatter_add, index_select, masked_fill = (
+        fi.gather, fi.scatter_add, fi.index_select, fi.masked_fill,
+    )  # fmt: skip
+    tril, triu, topk, sort = fi.tril, fi.triu, fi.topk, fi.sort
+    split, chunk, repeat, flip, roll = fs.split, fs.chunk, fs.repeat, fs.flip, fs.roll
     # -- issue 17: the everyday API (``tensorgrad.functions_api``) --
     eq, ne, lt, le, gt, ge = api.eq, api.ne, api.lt, api.le, api.gt, api.ge
     isnan, isinf, isfinite, isclose, allclose = (

@@ -74,7 +74,8 @@ def conv2d_grads(x, w, g, stride, pads, dilation, groups):
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
-    """(max values, flat argmax index in the plane); first maximum wins ties."""
+    """(max values, flat argmax index in the plane); the first maximum wins ties, the last NaN
+    wins over everything (PyTorch's CPU scan: ``val > max or isnan(val)``)."""
     n_, c_, h, w = x.shape
     oh = pool_out(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
     ow = pool_out(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
@@ -90,7 +91,7 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
                             iy = y * stride[0] - padding[0] + i * dilation[0]
                             ix = xx * stride[1] - padding[1] + j * dilation[1]
                             v = _at(x, n, c, iy, ix)
-                            if v is not None and (where < 0 or v > best):
+                            if v is not None and (where < 0 or v > best or np.isnan(v)):
                                 best, where = v, iy * w + ix
                     out[n, c, y, xx], idx[n, c, y, xx] = best, where
     return out, idx

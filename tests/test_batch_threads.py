@@ -6,7 +6,7 @@ from tensorgrad.backends import batch_threads
 
 
 def test_slices_cover_the_batch_once(monkeypatch):
-    monkeypatch.setattr(batch_threads, "NUM_THREADS", 3)
+    monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 3)
     assert batch_threads.batch_slices(10, batch_threads.MIN_WORK) == [
         slice(0, 3), slice(3, 6), slice(6, 10)
     ]  # fmt: skip

@@ -2,6 +2,7 @@
 asserted: speed targets are checked by running the script, never in unit tests)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,43 @@ def test_gpu_check_runs_on_the_test_device(tmp_path):
     assert set(rows) == {("lenet5", 32), ("reslenet", 128)}
     assert all(r["images_per_s"] > 0 for r in rows.values())
     assert payload["train"]["returncode"] == 0 and payload["train"]["test_accuracy"] > 0
+
+
+def test_reslenet_threads_benchmark_writes_its_row(tmp_path):
+    out = tmp_path / "threads.json"
+    script = SCRIPT.with_name("reslenet_threads.py")
+    command = [sys.executable, str(script), "--batch", "4", "--steps", "1", "--repeats", "1",
+               "--callers", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["batch"] == 4 and row["callers"] == 2
+    assert row["step_s"] > 0 and row["inference_s"] > 0 and row["threaded_inference_s"] > 0
+    assert "threaded_ratio" in done.stdout
+
+
+def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
+    out = tmp_path / "ab.json"
+    root = str(SCRIPT.parents[1])
+    command = [sys.executable, str(SCRIPT.with_name("ab_trees.py")), root, root, "--batch", "4",
+               "--steps", "1", "--rounds", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [r["measurement"] for r in result["rows"]] == ["step_s", "inference_s"]
+    assert all(len(result["times"][tree]["step_s"]) == 2 for tree in ("before", "after"))
+    assert all(r["after/before"] > 0 for r in result["rows"])
+
+
+def test_new_ops_benchmark_times_every_case(tmp_path):
+    out = tmp_path / "ops.json"
+    script = SCRIPT.parent / "bench_new_ops.py"
+    command = [sys.executable, str(script), "--repeats", "1", "--json", str(out)]
+    # this checkout's tensorgrad, whichever one is installed
+    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())["milliseconds"]
+    assert {"gelu", "einsum_attention", "topk", "bce_with_logits"} <= set(results)
+    for name, by_library in results.items():
+        assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name

@@ -82,6 +82,10 @@ def test_the_folder_name_and_the_installed_name_share_one_registry():
                           timeout=120, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "['models']"  # no models.cli, models.registry, ...
+    from models.registry import create_model as by_folder_name  # a submodule too: one copy
+    from tensorgrad.models.registry import create_model
+
+    assert by_folder_name is create_model
 
 
 # -- a run and its files -----------------------------------------------------------------------

@@ -196,7 +196,7 @@ def test_batches_split_across_kernel_threads_match_loops(rng, monkeypatch):
     # even on a one-core machine, with an odd batch so the slices differ in size
     from tensorgrad.backends import batch_threads
 
-    monkeypatch.setattr(batch_threads, "NUM_THREADS", 2)
+    monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 2)
     monkeypatch.setattr(batch_threads, "MIN_WORK", 0)
     x = rng.standard_normal((7, 4, 9, 9))
     w = rng.standard_normal((6, 2, 5, 3))

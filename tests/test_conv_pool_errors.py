@@ -127,9 +127,8 @@ def test_max_pool2d_propagates_nan():
 
 def test_thread_policy_is_explicit():
     policy = config.thread_policy()
-    assert policy["numba"] >= 1
-    assert policy["blas"] == 1  # never BLAS and Numba both multi-threaded by default
-    assert policy["layer"] == "forksafe"
+    assert policy["kernels"] >= 1
+    assert policy["blas"] == 1  # never BLAS and the kernel threads both multi-threaded by default
 
 
 def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
@@ -151,7 +150,7 @@ def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
 
 
 def _conv_sums():
-    """A strided conv (Numba parallel im2col) and a batch big enough for the kernel threads."""
+    """A strided conv (im2col) and a batch big enough for the kernel threads."""
     small = conv2d(tg.ones(2, 3, 8, 8), tg.ones(4, 3, 3, 3), stride=2)
     big = conv2d(tg.ones(64, 6, 14, 14), tg.ones(16, 6, 5, 5))
     return float(small.sum().item()), float(big.sum().item())
@@ -162,8 +161,8 @@ def _child_conv(queue):
 
 
 def test_kernels_still_run_in_a_forked_child():
-    # omp (GNU OpenMP) would hang here: the parent ran a parallel region before forking; and
     # the parent's kernel thread pool does not exist in the child, which must make its own
+    # (and no kernel may use a Numba parallel region: GNU OpenMP's would hang here)
     import multiprocessing
 
     expected = _conv_sums()
@@ -185,7 +184,7 @@ def _policy_in_subprocess(value: str):
     import sys
 
     env = {**os.environ, "TENSORGRAD_NUM_THREADS": value}
-    code = "from tensorgrad.kernels import config; print(config.thread_policy()['numba'])"
+    code = "from tensorgrad.kernels import config; print(config.thread_policy()['kernels'])"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 
 

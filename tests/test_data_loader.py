@@ -162,13 +162,21 @@ def test_state_dict_before_and_after_a_full_epoch():
     [
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": 2.5}, "batch_size"),
-        ({"num_workers": 2}, "num_workers"),
+        ({"num_workers": -1}, "num_workers"),
         ({"seed": -1}, "seed"),
     ],
 )
 def test_bad_arguments_are_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DataLoader(index_dataset(4), **kwargs)
+
+
+def test_pytorchs_worker_options_are_accepted_and_change_nothing():
+    plain = DataLoader(index_dataset(10), batch_size=3, shuffle=True, seed=2)
+    scripted = DataLoader(index_dataset(10), batch_size=3, shuffle=True, seed=2, num_workers=2,
+                          pin_memory=True, persistent_workers=True, prefetch_factor=2)  # fmt: skip
+    for (a, b), (x, y) in zip(plain, scripted):
+        assert a.tolist() == x.tolist() and b.tolist() == y.tolist()
 
 
 def test_bad_state_and_epoch_are_clear_errors():

@@ -33,8 +33,8 @@ def test_info_json_holds_every_fact_of_this_process(capsys, tmp_path, monkeypatc
     assert facts["Python"].startswith(".".join(map(str, sys.version_info[:3])))
     assert (facts["NumPy"], facts["Numba"], facts["llvmlite"]) == (
         np.__version__, numba.__version__, llvmlite.__version__)  # fmt: skip
-    assert facts["kernel threads"].split()[0] == str(tg.kernels.config.NUM_THREADS)
-    assert facts["threading layer"].split()[0] == numba.threading_layer()  # started by info
+    assert facts["kernel threads"].split()[0] == str(tg.get_num_threads())
+    assert facts["threading layer"].startswith(f"batch slices on {tg.get_num_threads()} ")
     assert "thread" in facts["BLAS"] or facts["BLAS"] == "none loaded"
     assert facts["data folder"].startswith(f"{tmp_path} (from TENSORGRAD_DATA=")
     assert "MNIST not downloaded yet (0/4 files)" in facts["data folder"]

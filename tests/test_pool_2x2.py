@@ -22,8 +22,9 @@ def two_by_two(draw):
 
 
 def _reference(x, ceil_mode):
-    """Plain loops: (max, flat argmax) per 2x2 window; the first maximum wins ties and NaN counts
-    as the maximum (PyTorch's rule); a ceil-mode window over the edge sees only the inside."""
+    """Plain loops: (max, flat argmax) per 2x2 window; the first maximum wins ties and the last
+    NaN wins over everything (PyTorch's rule); a ceil-mode window over the edge sees only the
+    inside."""
     n_, c_, h, w = x.shape
     oh, ow = (-(-h // 2), -(-w // 2)) if ceil_mode else (h // 2, w // 2)
     out, idx = np.zeros((n_, c_, oh, ow), x.dtype), np.zeros((n_, c_, oh, ow), np.int64)
@@ -32,7 +33,7 @@ def _reference(x, ceil_mode):
         for iy in range(2 * y, min(2 * y + 2, h)):
             for ix in range(2 * xx, min(2 * xx + 2, w)):
                 v = x[n, c, iy, ix]
-                if best is None or v > best or (np.isnan(v) and not np.isnan(best)):
+                if best is None or v > best or np.isnan(v):
                     best, where = v, iy * w + ix
         out[n, c, y, xx], idx[n, c, y, xx] = best, where
     return out, idx
@@ -59,5 +60,5 @@ def test_2x2_max_pool_matches_loops(case, relu):
     g = np.arange(1, out.numel() + 1, dtype=x.dtype).reshape(out.shape)
     out.backward(tg.tensor(g))
     if relu:
-        g = np.where(expected > 0, g, 0)
+        g = np.where(expected <= 0, 0, g)  # a NaN passes (PyTorch's relu backward)
     np.testing.assert_array_equal(xt.grad.data, _scatter(x.shape, expected_idx, g))

@@ -99,7 +99,10 @@ def _pool_geometry(kernel_size, stride, padding, dilation, out_size):
 def max_pool2d(xp, x, *, kernel_size, stride, padding, dilation, out_size, relu):
     geometry = _pool_geometry(kernel_size, stride, padding, dilation, out_size)
     found = windows(xp, x, geometry, fill=float("-inf"))
-    index = xp.argmax(found, axis=2)  # the first maximum, or the first NaN (as PyTorch)
+    index = xp.argmax(found, axis=2)  # the first maximum (NumPy's argmax: the first NaN)
+    nan = xp.isnan(found)
+    last_nan = (found.shape[2] - 1) - xp.argmax(nan[:, :, ::-1], axis=2)
+    index = xp.where(nan.any(axis=2), last_nan, index)  # PyTorch: the last NaN
     out = xp.take_along_axis(found, index[:, :, None], axis=2)[:, :, 0]
     # a window whose real elements are all -inf keeps its first real element (not a padding
     # position); one wholly in the padding gets -1, as the CPU's kernel

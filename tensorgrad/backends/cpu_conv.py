@@ -2,10 +2,11 @@
 
 With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
 "wide" planes (``tensorgrad.kernels.direct_conv``), the batch split across the kernel threads.
-Strided convolutions use im2col (a Numba kernel) and one BLAS GEMM per group over the whole
-batch. ``conv2d`` takes the bias as an optional third input and adds it while cropping its
-output. The three functions are the CPU's entries of the backend table behind the ops in
-``tensorgrad.ops.conv``; parameters arrive normalised (see there), no validation here.
+Strided convolutions use im2col (a Numba kernel, on slices of the batch in the kernel threads)
+and one BLAS GEMM per group over the whole batch. ``conv2d`` takes the bias as an optional third
+input and adds it while cropping its output. The three functions are the CPU's entries of the
+backend table behind the ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see
+there), no validation here.
 """
 
 import functools
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..kernels import conv as kconv
 from ..kernels import direct_conv as kdirect
-from .batch_threads import batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 from .geometry import conv_geometry
 
 
@@ -144,6 +145,32 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     return dx
 
 
+# -- strided: im2col (or col2im) on slices of the batch in the kernel threads, then one GEMM
+# per group over the whole batch
+def _im2col(x, geometry):
+    """x (N, C, H, W) unfolded into columns (C*kh*kw, N, oh*ow)."""
+    kh, kw, *_, oh, ow = geometry
+    n = x.shape[0]
+    cols = np.empty((x.shape[1] * kh * kw, n, oh * ow), dtype=x.dtype)
+
+    def run(s):
+        kconv.im2col(x, *geometry, s.start, s.stop, cols)
+
+    run_slices(run, batch_slices(n, cols.size * ELEMENT_COST))
+    return cols
+
+
+def _col2im(cols, input_shape, geometry):
+    """Columns (C*kh*kw, N, oh*ow) folded back into an image of ``input_shape``."""
+    x = np.empty(input_shape, dtype=cols.dtype)
+
+    def run(s):
+        kconv.col2im(cols, *geometry, s.start, s.stop, x)
+
+    run_slices(run, batch_slices(input_shape[0], cols.size * ELEMENT_COST))
+    return x
+
+
 def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
     """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*ow)."""
     c_out = g.shape[1]
@@ -160,7 +187,7 @@ def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
         return _direct_forward(x, w, b, geometry, padding, groups, keep_padded)
     oh, ow = geometry[-2:]
     n, c_out = x.shape[0], w.shape[0]
-    cols = kconv.im2col(x, *geometry)
+    cols = _im2col(x, geometry)
     w2 = w.reshape(groups, c_out // groups, -1)
     out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
     res = np.matmul(w2, cols.reshape(groups, -1, n * oh * ow))  # one GEMM per group
@@ -172,12 +199,11 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     if stride == (1, 1):
         return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
-    n, c_in, h, wd = input_shape
-    c_out = w.shape[0]
+    n, c_out = input_shape[0], w.shape[0]
     oh, ow = geometry[-2:]
     w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
     cols = np.matmul(w2, _grad_rows(g, groups)).reshape(-1, n, oh * ow)
-    return kconv.col2im(cols, c_in, h, wd, *geometry)
+    return _col2im(cols, tuple(input_shape), geometry)
 
 
 def conv2d_weight_grad(
@@ -188,7 +214,7 @@ def conv2d_weight_grad(
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
         return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, padded)
-    cols = kconv.im2col(x, *geometry)
+    cols = _im2col(x, geometry)
     cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
     # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
     return np.matmul(_grad_rows(g, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)

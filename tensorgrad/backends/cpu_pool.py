@@ -9,11 +9,7 @@ parameters arrive normalised, no validation here.
 import numpy as np
 
 from ..kernels import pool as kpool
-from .batch_threads import batch_slices, run_slices
-
-# a pooled element costs about as much as this many of a convolution's multiply-adds (the unit
-# of ``batch_slices``): pool1 of LeNet-5 at batch 64 is worth splitting, pool2 is not
-_ELEMENT_COST = 8
+from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 
 
 def _index_dtype(kernel_size) -> np.dtype:
@@ -43,7 +39,7 @@ def max_pool2d(x, *, kernel_size, stride, padding, dilation, out_size, relu):
         def run(s):
             kpool.max_pool_forward_2x2(x[s], index[s], relu, out[s])
 
-        run_slices(run, batch_slices(n, x.size * _ELEMENT_COST))
+        run_slices(run, batch_slices(n, x.size * ELEMENT_COST))
         return out, index
     out = kpool.max_pool_forward(
         np.ascontiguousarray(x), index, *kernel_size, *stride, *padding, *dilation, relu
@@ -67,7 +63,7 @@ def max_pool2d_scatter(grad, *, index, input_shape, kernel_size, stride, padding
                 grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
             )
 
-    run_slices(run, batch_slices(grad.shape[0], out.size * _ELEMENT_COST))
+    run_slices(run, batch_slices(grad.shape[0], out.size * ELEMENT_COST))
     return out
 
 

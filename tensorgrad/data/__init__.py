@@ -1,7 +1,7 @@
 """Datasets, the DataLoader, transforms and MNIST (``tensorgrad.data``; PyTorch's torch.utils.data
 and torchvision's datasets/transforms in one place)."""
 
-from . import seeding, transforms
+from . import datasets, seeding, transforms
 from .affine import RandomAffine, affine
 from .dataloader import DataLoader
 from .dataset import Dataset, Subset, TensorDataset, default_collate, random_split
@@ -10,7 +10,7 @@ from .seeding import current_generator, use_generator
 from .transforms import Compose, Normalize, ToTensor
 
 __all__ = [
-    "MNIST", "Compose", "DataLoader", "Dataset", "Normalize", "RandomAffine", "Subset",
+    "MNIST", "Compose", "DataLoader", "Dataset", "Normalize", "RandomAffine", "Subset", "datasets",
     "TensorDataset", "ToTensor", "affine", "current_generator", "default_collate",
     "default_root", "random_split", "seeding", "transforms", "use_generator",
 ]  # fmt: skip

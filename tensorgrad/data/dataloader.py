@@ -1,7 +1,6 @@
 """DataLoader: whole batches fetched with one call, in an order that is a function of (seed, epoch).
 
-No worker processes: the data lives in memory and a batch is one fancy-indexing operation, and
-Numba's threading layer is not fork-safe anyway.
+No worker processes: the data lives in memory and a batch is one fancy-indexing operation.
 """
 
 import math
@@ -28,7 +27,10 @@ class DataLoader:
         the current generator, which random transforms (``RandomAffine``) draw from. A batch is
         therefore a pure function of (seed, epoch, batch index). ``None`` draws a seed from
         tensorgrad's default generator once, here (so ``tg.manual_seed`` makes it reproducible).
-    num_workers : must be 0 (accepted for PyTorch compatibility; there are no worker processes).
+    num_workers, pin_memory, persistent_workers, prefetch_factor, timeout : accepted for
+        PyTorch's scripts and without effect: batches are fetched in the calling process with
+        one vectorised ``__getitems__`` call (what worker processes buy in PyTorch), and a GPU
+        run copies them with ``.to(device)``.
 
     Each ``iter(loader)`` runs one epoch and advances the epoch counter, so ``for epoch in ...:
     for batch in loader`` reshuffles every epoch as in PyTorch. ``set_epoch(e)`` (as
@@ -46,6 +48,11 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
         num_workers: int = 0,
+        *,
+        pin_memory: bool = False,
+        persistent_workers: bool = False,
+        prefetch_factor: int | None = None,
+        timeout: float = 0,
     ) -> None:
         if (
             isinstance(batch_size, bool)
@@ -53,10 +60,9 @@ class DataLoader:
             or (batch_size < 1)
         ):
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
-        if num_workers != 0:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(
-                f"DataLoader: num_workers={num_workers} is not supported; tensorgrad loads "
-                "batches in the main process (pass num_workers=0 or leave it out)"
+                f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}"
             )
         if seed is None:
             seed = int(creation.default_generator().integers(2**63))

@@ -3,21 +3,22 @@
 Thread policy (measured on 2 cores: OpenBLAS and Numba both spinning 2 threads made a training
 step 3.5x slower than pinning one of them to 1 thread):
 
-- ``TENSORGRAD_NUM_THREADS`` threads (default: all cores) run the kernels: Numba's parallel
-  kernels (strided im2col) use that many, and the op layer splits a big enough batch into that
-  many slices, each on its own Python thread running serial ``nogil`` kernels
-  (``tensorgrad.ops.batch_threads``).
-- BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` overrides it): the GEMMs left
-  (linear layers, strided convolutions) are small, and measured on a busy 2-core machine,
-  OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
-- The threading layer is Numba's ``forksafe`` choice (TBB when installed, else ``workqueue``):
-  the default ``omp`` layer (GNU OpenMP) deadlocks in a child forked after a parallel region,
-  which is what a multi-process DataLoader does. ``workqueue`` is not thread-safe: parallel
-  kernels must not run from several Python threads at once (the batch-split threads run only
-  serial kernels). ``NUMBA_THREADING_LAYER`` still wins when set.
+- The kernels are serial: no ``parallel=True``, no Numba parallel regions (a test checks every
+  kernel). Numba's threading layers are either not thread-safe (``workqueue`` aborts the process
+  when two Python threads enter parallel regions at once) or not fork-safe (``omp``), and the
+  cores are already used another way: the op layer splits a big enough batch into
+  ``get_num_threads()`` slices, each run by a serial ``nogil`` kernel on its own Python thread
+  (``tensorgrad.backends.batch_threads``). That pool is safe under concurrent callers, so any op may
+  be called from several Python threads at once, and results do not depend on which thread
+  ran which slice (the slices depend only on the batch and the thread count).
+- ``TENSORGRAD_NUM_THREADS`` (default: the cores this process may run on) sets the kernel
+  threads; ``set_threads(kernels=N)`` (or PyTorch's ``tg.set_num_threads(N)``) changes it later.
+- BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` or ``set_threads(blas=N)``
+  override it): the GEMMs left (linear layers, strided convolutions) are small, and measured on
+  a busy 2-core machine, OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
 
-The thread count is set once, at import, and never read inside a kernel: calling
-``numba.get_num_threads()`` in a ``cache=True`` function makes it uncacheable.
+A policy that gives the cores to BLAS for GEMM-heavy work (``set_threads(kernels=1, blas=2)``)
+belongs here too: ``set_threads`` is the one switch, ``thread_policy()`` reports it.
 
 Memory policy (Linux/glibc): a training step allocates and frees the same multi-megabyte
 arrays (padded planes, wide rows, gradients) again and again. glibc serves them with fresh
@@ -37,7 +38,6 @@ import numba
 # fastmath without nnan/ninf, for the arithmetic kernels (convolution, average pooling).
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 JIT = {"cache": True, "nogil": True, "fastmath": FASTMATH, "error_model": "numpy"}
-PARALLEL_JIT = {**JIT, "parallel": True}
 # no fastmath at all where NaN/inf must be seen exactly (max pooling's NaN test): measured, even
 # these flags let LLVM fold ``v - v`` to 0, and the exact kernel was faster (0.35 vs 0.62 ms).
 EXACT_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
@@ -58,20 +58,42 @@ def _env_int(name: str) -> int | None:
     return n
 
 
-def _configure() -> tuple[int, int]:
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        numba.config.THREADING_LAYER = "forksafe"
-    threads = min(
-        _env_int("TENSORGRAD_NUM_THREADS") or numba.config.NUMBA_NUM_THREADS,
-        numba.config.NUMBA_NUM_THREADS,
-    )
-    numba.set_num_threads(threads)
-    blas = _env_int("TENSORGRAD_BLAS_THREADS") or 1
-    import numpy as np  # noqa: F401  (BLAS must be loaded for the limit to apply)
-    from threadpoolctl import threadpool_limits
+def _available_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # respects taskset and cgroup cpusets
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
-    threadpool_limits(blas, user_api="blas")
-    return threads, blas
+
+_policy = {"kernels": 1, "blas": 1}
+
+
+def set_threads(kernels: int | None = None, blas: int | None = None) -> None:
+    """Set the kernel threads (the batch split) and/or the BLAS threads, process-wide.
+
+    Ops that start afterwards use the new counts; results are bit-identical for the same
+    counts (a batch is split by the count, not by who runs it).
+    """
+    for name, n in (("kernels", kernels), ("blas", blas)):
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            raise ValueError(f"set_threads: {name} must be a positive integer, got {n!r}")
+    if kernels is not None:
+        _policy["kernels"] = kernels
+    if blas is not None:
+        import numpy as np  # noqa: F401  (BLAS must be loaded for the limit to apply)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(blas, user_api="blas")
+        _policy["blas"] = blas
+
+
+def set_num_threads(n: int) -> None:
+    """PyTorch's name for ``set_threads(kernels=n)``: the threads the kernels use."""
+    set_threads(kernels=n)
+
+
+def get_num_threads() -> int:
+    """The kernel threads: how many slices a big batch is split into (PyTorch's name)."""
+    return _policy["kernels"]
 
 
 def _tune_malloc() -> bool:
@@ -91,16 +113,14 @@ def _tune_malloc() -> bool:
     return bool(mmap_ok and trim_ok)
 
 
-NUM_THREADS, BLAS_THREADS = _configure()
+set_threads(
+    kernels=_env_int("TENSORGRAD_NUM_THREADS") or _available_cores(),
+    blas=_env_int("TENSORGRAD_BLAS_THREADS") or 1,
+)
 MALLOC_TUNED = _tune_malloc()
 
 
 def thread_policy() -> dict:
-    """The settings in force: ``{'numba': threads, 'blas': threads, 'layer': the requested
-    threading layer, 'malloc_tuned': bool}``."""
-    return {
-        "numba": NUM_THREADS,
-        "blas": BLAS_THREADS,
-        "layer": numba.config.THREADING_LAYER,
-        "malloc_tuned": MALLOC_TUNED,
-    }
+    """The settings in force: ``{'kernels': threads of the batch split, 'blas': BLAS threads,
+    'malloc_tuned': bool}``."""
+    return {**_policy, "malloc_tuned": MALLOC_TUNED}

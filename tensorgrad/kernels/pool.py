@@ -4,12 +4,14 @@ These are serial on purpose: they are memory-bound and small (LeNet's pools take
 millisecond), and measured on 2 cores a Numba parallel region cost more than the work it split:
 about 1.5 ms serial against 4.8 ms parallel (median) for pool1's forward while the other core
 was busy. The op layer runs big batches in slices on its kernel threads instead
-(``tensorgrad.ops.batch_threads``).
+(``tensorgrad.backends.batch_threads``).
 
 Max pooling records, per output, the position of the maximum inside its window
 (``i*kw + j``, -1 when the window holds no input pixel) in a small integer array: int8 for
 windows of up to 127 positions, which keeps the backward pass's memory traffic low. The first
-maximum in row-major window order wins ties; NaN counts as larger than everything (PyTorch).
+maximum in row-major window order wins ties; a NaN wins over any number and over an earlier
+NaN (PyTorch's CPU scan keeps ``val > max or isnan(val)``), so the gradient goes to the
+window's last NaN.
 """
 
 import numpy as np
@@ -33,7 +35,7 @@ def _edge_window_max(plane, y0, x0, kh, kw, dh, dw):
             if ix < 0 or ix >= w_:
                 continue
             v = plane[iy, ix]
-            if where < 0 or v > best or (v != v and best == best):
+            if where < 0 or v > best or v != v:  # a later NaN wins too, as in PyTorch
                 best = v
                 where = i * kw + j
     if where < 0:

@@ -1,6 +1,7 @@
-"""``tensorgrad.nn``: Module, Parameter, layers, containers, losses, ``functional`` and ``init``."""
+"""``tensorgrad.nn``: Module, Parameter, layers, containers, losses, ``functional``, ``init``
+and ``utils`` (gradient clipping)."""
 
-from . import functional, init
+from . import functional, init, utils
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .containers import ModuleList, Sequential
 from .layers import (
@@ -15,7 +16,16 @@ from .layers import (
     Sigmoid,
     Tanh,
 )
-from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
 from .normalize_celu import CELU
 from .parameter import Parameter
@@ -43,4 +53,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
-]
+    # issue 13
+    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss", "utils",
+]  # fmt: skip

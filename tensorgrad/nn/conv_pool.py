@@ -8,6 +8,7 @@ float64; the output keeps the input's dtype.
 
 import numpy as np
 
+from ..errors import OpError
 from ..ops import conv as conv_ops
 from ..ops import pool as pool_ops
 from ..ops.registry import is_grad_enabled
@@ -25,7 +26,7 @@ def _pair(value, name: str, op: str, minimum: int) -> tuple[int, int]:
     ):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in pair):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        raise OpError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
 
 
@@ -38,7 +39,7 @@ def _check_input(x, op: str, name: str = "input") -> tuple[Tensor, bool]:
     if x.ndim == 3:
         return x.unsqueeze(0), True
     if x.ndim != 4:
-        raise ValueError(f"{op}: {name} must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
+        raise OpError(f"{op}: {name} must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
     return x, False
 
 
@@ -64,19 +65,19 @@ def conv2d(
     if not isinstance(weight, Tensor):
         raise TypeError(f"{op}: weight must be a Tensor, got {type(weight).__name__}")
     if weight.ndim != 4:
-        raise ValueError(f"{op}: weight must be (C_out, C_in/groups, kH, kW), got {weight.shape}")
+        raise OpError(f"{op}: weight must be (C_out, C_in/groups, kH, kW), got {weight.shape}")
     if weight.dtype != x.dtype:
         raise TypeError(f"{op}: input is {x.dtype} but weight is {weight.dtype}; they must match")
     if not isinstance(groups, int | np.integer) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise OpError(f"{op}: groups must be a positive int, got {groups!r}")
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
-        raise ValueError(
+        raise OpError(
             f"{op}: groups={groups} must divide both input channels ({c_in}) and "
             f"output channels ({c_out})"
         )
     if weight.shape[1] * groups != c_in:
-        raise ValueError(
+        raise OpError(
             f"{op}: input {tuple(input.shape)} has {c_in} channels but weight "
             f"{weight.shape} expects {weight.shape[1] * groups} "
             f"(weight.shape[1]={weight.shape[1]} x groups={groups})"
@@ -85,17 +86,17 @@ def conv2d(
     dilation = _pair(dilation, "dilation", op, 1)
     kh, kw = weight.shape[2:]
     if kh < 1 or kw < 1:
-        raise ValueError(f"{op}: weight {weight.shape} has an empty kernel")
+        raise OpError(f"{op}: weight {weight.shape} has an empty kernel")
     if isinstance(padding, str):
         if padding == "valid":
             pads = (0, 0, 0, 0)
         elif padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+                raise OpError(f"{op}: padding='same' needs stride 1, got stride={stride}")
             total_h, total_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             pads = (total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2)
         else:
-            raise ValueError(
+            raise OpError(
                 f"{op}: padding must be 'valid', 'same', an int or a pair, got {padding!r}"
             )
     else:
@@ -104,7 +105,7 @@ def conv2d(
     h, w = x.shape[2:]
     eff_h, eff_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
     if h + pads[0] + pads[1] < eff_h or w + pads[2] + pads[3] < eff_w:
-        raise ValueError(
+        raise OpError(
             f"{op}: kernel {(kh, kw)} (dilated to {(eff_h, eff_w)}) is larger than "
             f"the padded input {(h + pads[0] + pads[1], w + pads[2] + pads[3])} "
             f"(input {tuple(input.shape)}, padding {padding!r})"
@@ -114,7 +115,7 @@ def conv2d(
         if not isinstance(bias, Tensor):
             raise TypeError(f"{op}: bias must be a Tensor or None, got {type(bias).__name__}")
         if bias.shape != (c_out,):
-            raise ValueError(f"{op}: bias must have shape ({c_out},), got {bias.shape}")
+            raise OpError(f"{op}: bias must have shape ({c_out},), got {bias.shape}")
         if bias.dtype != x.dtype:
             raise TypeError(f"{op}: input is {x.dtype} but bias is {bias.dtype}; they must match")
         biases = (bias,)
@@ -150,7 +151,7 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     dilation = _pair(dilation, "dilation", op, 1)
     for k, p, axis in zip(kernel, padding, "HW"):
         if 2 * p > k:
-            raise ValueError(
+            raise OpError(
                 f"{op}: padding {padding} must be at most half the kernel size "
                 f"{kernel} (along {axis})"
             )
@@ -160,7 +161,7 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
         for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
     )
     if min(out_size) < 1:
-        raise ValueError(
+        raise OpError(
             f"{op}: kernel {kernel} (dilation {dilation}) does not fit the padded "
             f"input of shape {tuple(x.shape)} with padding {padding}: the output "
             f"would be {out_size}"

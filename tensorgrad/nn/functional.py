@@ -10,11 +10,22 @@ import numpy as np
 from .. import creation
 from ..backends import backend_of
 from ..functions import log_softmax, relu, sigmoid, softmax, tanh
+from ..functions_activations import elu, gelu, hardtanh, leaky_relu, silu, softplus, softsign
+from ..functions_index import one_hot
 from ..ops.nn import BATCH_NORM, LINEAR
 from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
 from .interpolate import interpolate
-from .losses_functional import cross_entropy, mse_loss, nll_loss
+from .losses_functional import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from .normalize_celu import celu, normalize
 from .padding import pad
 
@@ -37,7 +48,11 @@ __all__ = [
     "sigmoid",
     "softmax",
     "tanh",
-]
+    # issue 13
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "elu", "gelu", "hardtanh",
+    "huber_loss", "kl_div", "leaky_relu", "one_hot", "silu", "smooth_l1_loss", "softplus",
+    "softsign",
+]  # fmt: skip
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002

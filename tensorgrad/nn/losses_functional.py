@@ -1,10 +1,14 @@
-"""Loss functions: cross_entropy (a fused primitive), nll_loss and mse_loss, PyTorch's semantics."""
+"""Loss functions: cross_entropy (a fused primitive), nll_loss, mse_loss, binary cross-entropy
+(on probabilities and on logits), kl_div, smooth_l1_loss and huber_loss; PyTorch's semantics."""
 
+import math
 import warnings
 
 import numpy as np
 
 from ..backends import backend_of, is_array
+from ..functions import log, where
+from ..ops.math import SOFTPLUS
 from ..ops.nn import CROSS_ENTROPY
 from ..tensor import Tensor
 
@@ -163,3 +167,151 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     if reduction == "none":
         return loss
     return loss.sum() if reduction == "sum" else loss.mean()
+
+
+# -- issue 13: binary cross-entropy, KL divergence, smooth L1 and Huber -------------------------
+def _check_same_shape(input: Tensor, target: Tensor, fn: str) -> None:  # noqa: A002
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{fn}: target must be a Tensor, got {type(target).__name__}")
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{fn}: target of shape {target.shape} must have the input's shape {input.shape}"
+        )
+
+
+def _mean_reduced(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _log_at_least_minus_100(p: Tensor) -> Tensor:
+    """log(p) clamped to >= -100, as PyTorch's BCE; p = 0 gives -100 and a zero gradient."""
+    positive = p.data > 0
+    return where(positive, log(where(positive, p, 1.0)), -100.0).clamp(min=-100.0)
+
+
+def binary_cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-weight * (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` in [0, 1], each
+    log clamped to >= -100 as PyTorch (so a certain wrong answer costs 100, not inf)."""
+    fn = "binary_cross_entropy"
+    _check_reduction(reduction, fn)
+    _check_same_shape(input, target, fn)
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise RuntimeError(f"{fn}: all elements of input should be between 0 and 1")
+    t = target.to(input.dtype)
+    loss = -(t * _log_at_least_minus_100(input) + (1.0 - t) * _log_at_least_minus_100(1.0 - input))
+    if weight is not None:
+        loss = loss * weight
+    return _mean_reduced(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of ``sigmoid(input)`` computed from the logits without overflow:
+    ``(1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)``. ``pos_weight`` weighs the positive
+    term per class (it broadcasts against the last dim), ``weight`` each element."""
+    fn = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, fn)
+    _check_same_shape(input, target, fn)
+    t = target.to(input.dtype)
+    softplus_neg = SOFTPLUS(-input, beta=1.0, threshold=math.inf)  # -log(sigmoid(x))
+    if pos_weight is None:
+        loss = (1.0 - t) * input + softplus_neg
+    else:
+        loss = (1.0 - t) * input + (1.0 + (pos_weight - 1.0) * t) * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _mean_reduced(loss, reduction)
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """KL divergence ``target * (log(target) - input)`` of log-probabilities ``input`` from
+    ``target`` (0 where target is 0); with ``log_target`` the target is given as logs too.
+    ``reduction="batchmean"`` divides the sum by the batch size (the true KL); ``"mean"``
+    averages over every element and warns, as PyTorch."""
+    fn = "kl_div"
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS + ('batchmean',)}")
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{fn}: target must be a Tensor, got {type(target).__name__}")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target.data > 0
+        xlogx = where(positive, target * log(where(positive, target, 1.0)), 0.0)
+        loss = xlogx - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        warnings.warn(
+            "kl_div: reduction='mean' divides the total loss by both the batch size and the "
+            "support size; 'batchmean' divides only by the batch size and matches the "
+            "mathematical definition of the KL divergence",
+            stacklevel=2,
+        )
+    return _mean_reduced(loss, reduction)
+
+
+def _warn_if_broadcast(input: Tensor, target, fn: str) -> None:  # noqa: A002
+    if isinstance(target, Tensor) and target.shape != input.shape:
+        warnings.warn(
+            f"{fn}: target shape {target.shape} differs from input shape {input.shape}; "
+            "they will broadcast, which is probably not what you want",
+            stacklevel=3,
+        )
+
+
+def smooth_l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``);
+    ``beta = 0`` is the L1 loss."""
+    fn = "smooth_l1_loss"
+    _check_reduction(reduction, fn)
+    if beta < 0:
+        raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
+    _warn_if_broadcast(input, target, fn)
+    diff = input - target
+    size = diff.abs()
+    if beta == 0:
+        return _mean_reduced(size, reduction)
+    loss = where(size.data < beta, diff * diff * (0.5 / beta), size - 0.5 * beta)
+    return _mean_reduced(loss, reduction)
+
+
+def huber_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``; equals
+    ``delta * smooth_l1_loss(beta=delta)``."""
+    fn = "huber_loss"
+    _check_reduction(reduction, fn)
+    if delta <= 0:
+        raise ValueError(f"{fn}: delta must be positive, got {delta}")
+    _warn_if_broadcast(input, target, fn)
+    diff = input - target
+    size = diff.abs()
+    loss = where(size.data < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+    return _mean_reduced(loss, reduction)

@@ -6,7 +6,7 @@ sums it back to the input's shape.
 
 import math
 
-from ..backends import array_module
+from ..backends import array_module, backend_of
 from .registry import defop
 
 
@@ -41,13 +41,19 @@ def _div_b(grad, out, a, b):
 
 
 def _pow_a(grad, out, a, b):
-    """d(a ** b)/da = b * a ** (b - 1)"""
-    return grad * b * a ** (b - 1.0)
+    """d(a ** b)/da = b * a ** (b - 1), 0 at 0 ** 0 (PyTorch's value there)
+
+    PyTorch sets the whole b == 0 slice to 0; the mask here covers only a == 0, where the
+    formula gives 0 * inf, so that the second derivative in b stays right (1/a) at b == 0."""
+    with backend_of(a.data).errstate(divide="ignore", invalid="ignore"):  # inf/nan, silently
+        return (grad * b * a ** (b - 1.0)).where(~((b == 0) & (a == 0)), 0.0)
 
 
 def _pow_b(grad, out, a, b):
-    """d(a ** b)/db = a ** b * log(a), taken as 0 where a <= 0 (no real logarithm there)"""
-    return grad * out * a.where(a > 0, 1.0).log()
+    """d(a ** b)/db = a ** b * log(a), 0 where a == 0 and b >= 0 (PyTorch's rule: -inf for
+    0 ** b with b < 0, nan for a negative base)"""
+    with backend_of(a.data).errstate(divide="ignore", invalid="ignore"):
+        return (grad * out * a.log()).where(~((a == 0) & (b >= 0)), 0.0)
 
 
 def _pow_scalar_forward(x, *, exponent):
@@ -82,7 +88,8 @@ def _log_vjp(grad, out, x):
 
 def _sqrt_vjp(grad, out, x):
     """d sqrt(x)/dx = 1 / (2 sqrt(x))"""
-    return grad / (out * 2.0)
+    with backend_of(out.data).errstate(divide="ignore", invalid="ignore"):  # inf at 0, silently
+        return grad / (out * 2.0)
 
 
 def _abs_vjp(grad, out, x):
@@ -112,8 +119,8 @@ def _relu_forward(x):
 
 
 def _relu_vjp(grad, out, x):
-    """d relu(x)/dx = 1 where x > 0, else 0"""
-    return grad * (x.data > 0)
+    """d relu(x)/dx = 0 where x <= 0, else 1 (a NaN passes the gradient, as in PyTorch)"""
+    return grad * ~(x.data <= 0)
 
 
 def _clamp_forward(x, *, min, max):  # noqa: A002 (PyTorch's names)

@@ -3,6 +3,7 @@ for OneCycleLR) after ``optimizer.step()``; ``state_dict()`` holds plain numbers
 
 import math
 import types
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 
@@ -112,6 +113,10 @@ class StepLR(LRScheduler):
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        """The rate at ``last_epoch`` from the base rates (SequentialLR's restarts use it)."""
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``."""
@@ -129,6 +134,11 @@ class MultiStepLR(LRScheduler):
             return [group["lr"] for group in groups]
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [group["lr"] * factor for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        """The rate at ``last_epoch`` from the base rates (SequentialLR's restarts use it)."""
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
 
     def state_dict(self) -> dict:
         state = super().state_dict()
@@ -172,6 +182,11 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        """The rate at ``last_epoch`` from the base rates (SequentialLR's restarts use it)."""
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
 
 
 def _anneal(strategy: str, start: float, end: float, pct: float) -> float:
@@ -308,3 +323,12 @@ def _phase(
         "start_momentum": start_momentum,
         "end_momentum": end_momentum,
     }
+
+
+# -- issue 13: LinearLR, SequentialLR, ReduceLROnPlateau (in their own file, re-exported) --
+from .lr_scheduler_plateau import LinearLR, ReduceLROnPlateau, SequentialLR  # noqa: E402
+
+__all__ = [
+    "CosineAnnealingLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR",
+    "ReduceLROnPlateau", "SequentialLR", "StepLR",
+]  # fmt: skip

@@ -1,0 +1,137 @@
+"""Two source trees of tensorgrad against each other (before/after a change), taking turns.
+
+    python benchmarks/ab_trees.py BEFORE_DIR AFTER_DIR [--model lenet5] [--batch 64]
+                                  [--optimizer sgd] [--steps 20] [--rounds 15] [--json PATH]
+
+Each tree (a checkout, or ``git archive`` of a commit unpacked into a folder) runs in its own
+worker process with that tree first on ``PYTHONPATH``; the two take turns command by command,
+the order swapped each round, on the same data: ``--steps`` training steps of ``--model`` (a
+registered name) at ``--batch``, then inference of 2,048 images in batches of 256 under
+no_grad. On a shared machine another job takes a core now and then, which slows a round by up
+to 2x for whichever tree ran then; the median of the paired per-round ratios (after / before)
+is the figure that survives that, and the table prints it next to each tree's median and
+minimum.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+TEST_IMAGES, TEST_BATCH = 2048, 256
+
+
+def worker(args) -> None:
+    """Serve one tree: ``steps N`` or ``infer`` per line, seconds back per line."""
+    import tensorgrad as tg
+    from models.registry import create_model
+
+    tg.manual_seed(0)
+    model = create_model(args.model)
+    rng = np.random.default_rng(0)
+    batches = [
+        (tg.from_numpy(rng.random((args.batch, 1, 28, 28), dtype=np.float32)),
+         tg.from_numpy(rng.integers(0, 10, args.batch).astype(np.int64)))
+        for _ in range(4)
+    ]  # fmt: skip
+    test = tg.from_numpy(rng.random((TEST_IMAGES, 1, 28, 28), dtype=np.float32))
+    optimizers = {"sgd": lambda p: tg.optim.SGD(p, lr=0.01, momentum=0.9),
+                  "adam": lambda p: tg.optim.Adam(p, lr=1e-3)}  # fmt: skip
+    optimizer = optimizers[args.optimizer](model.parameters())
+
+    def steps(n: int) -> None:
+        model.train()
+        for k in range(n):
+            x, y = batches[k % len(batches)]
+            optimizer.zero_grad()
+            tg.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+
+    def infer() -> None:
+        model.eval()
+        with tg.no_grad():
+            for i in range(0, TEST_IMAGES, TEST_BATCH):
+                model(test[i : i + TEST_BATCH])
+
+    steps(3)  # warm-up: JIT cache, allocator
+    infer()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *rest = line.split()
+        start = time.perf_counter()
+        steps(int(rest[0])) if command == "steps" else infer()
+        print(time.perf_counter() - start, flush=True)
+
+
+class Tree:
+    def __init__(self, label: str, path: str, args) -> None:
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(path))
+        command = [sys.executable, os.path.abspath(__file__), path, path, "--worker",
+                   "--model", args.model, "--batch", str(args.batch),
+                   "--optimizer", args.optimizer]  # fmt: skip
+        self.label = label
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit(f"the {label} tree's worker failed (exit {self.process.wait()})")
+
+    def ask(self, command: str) -> float:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before")
+    parser.add_argument("after")
+    parser.add_argument("--model", default="lenet5")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    parser.add_argument("--steps", type=int, default=20, help="training steps per round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+    from common import environment, print_table, write_json
+
+    load_before = os.getloadavg()[0]
+    trees = [Tree("before", args.before, args), Tree("after", args.after, args)]
+    times = {t.label: {"step_s": [], "inference_s": []} for t in trees}
+    try:
+        for r in range(args.rounds):
+            for tree in trees if r % 2 == 0 else trees[::-1]:
+                times[tree.label]["step_s"].append(tree.ask(f"steps {args.steps}") / args.steps)
+                times[tree.label]["inference_s"].append(tree.ask("infer"))
+    finally:
+        for tree in trees:
+            tree.close()
+    rows = []
+    for key in ("step_s", "inference_s"):
+        before, after = times["before"][key], times["after"][key]
+        rows.append({
+            "measurement": key, "before_median": statistics.median(before),
+            "before_min": min(before), "after_median": statistics.median(after),
+            "after_min": min(after),
+            "after/before": statistics.median(a / b for a, b in zip(after, before)),
+        })  # fmt: skip
+    print(f"{args.model}, batch {args.batch}, {args.optimizer}: {args.rounds} rounds taking "
+          f"turns; load average (1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print_table(rows, list(rows[0]))
+    write_json(args.json, {"environment": environment(), "args": vars(args), "rows": rows,
+                           "times": times})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""The error an op raises for arguments that do not fit it (shapes, dims, paddings, values).
+
+PyTorch raises RuntimeError for these and Python's convention is ValueError; ``OpError`` is
+both, so code written for either catches it.
+"""
+
+
+class OpError(ValueError, RuntimeError):
+    """Arguments that do not fit an op; the message names the op and the values."""
