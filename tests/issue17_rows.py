@@ -274,7 +274,7 @@ ROWS += [
     ),
     Row(
         "celu",
-        ("where", "exp"),
+        ("elu", "div", "mul"),
         tg.nn.functional.celu,
         _np_celu,
         unary(away_from=(0.0,)).flatmap(

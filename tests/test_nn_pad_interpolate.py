@@ -114,3 +114,5 @@ def test_celu_and_its_layer():
     assert values(layer(tg.tensor([-1.0]))) == pytest.approx([0.5 * (math.exp(-2) - 1)])
     with pytest.raises(RuntimeError, match="alpha"):
         F.celu(x, alpha=0.0)
+    with pytest.raises(NotImplementedError, match="inplace"):  # as issue 13's activations
+        nn.CELU(inplace=True)

@@ -4,6 +4,7 @@ differentiable functions (no op of their own)."""
 import math
 
 from ..functions import where
+from ..functions_activations import _not_inplace, elu
 from ..tensor import Tensor
 from .module import Module
 
@@ -26,13 +27,11 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); ``inplace`` is accepted, and a new
-    tensor returned (tensorgrad has no in-place ops)."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), which is alpha * elu(x / alpha)."""
+    _not_inplace(inplace, "celu")
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError (alpha must not be 0)")
-    positive = input > 0
-    below = where(positive, 0.0, input)  # exp only of non-positive values: no overflow
-    return where(positive, input, ((below / alpha).exp() - 1.0) * alpha)
+    return elu(input) if alpha == 1 else elu(input / alpha) * alpha
 
 
 class CELU(Module):
@@ -40,7 +39,8 @@ class CELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = alpha, inplace
+        _not_inplace(inplace, "CELU")
+        self.alpha = alpha
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return celu(input, self.alpha)
