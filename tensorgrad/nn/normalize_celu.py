@@ -1,29 +1,17 @@
 """``F.normalize`` (Lp normalisation along a dim) and ``F.celu`` / ``nn.CELU``, composed of
-differentiable functions (no op of their own)."""
+issue 13's ``norm`` and ``elu`` (no op of their own)."""
 
-import math
-
-from ..functions import where
 from ..functions_activations import _not_inplace, elu
+from ..functions_math import norm
 from ..tensor import Tensor
 from .module import Module
 
 
-def _norm(input: Tensor, p: float, dim: int) -> Tensor:  # noqa: A002
-    """The Lp norm along ``dim`` (kept), with gradient 0 rather than NaN at a zero vector."""
-    if p == math.inf:
-        return input.abs().max(dim, keepdim=True).values
-    powers = input * input if p == 2 else input.abs() ** p
-    total = powers.sum(dim, keepdim=True)
-    positive = total > 0
-    return where(positive, where(positive, total, 1.0) ** (1.0 / p), 0.0)
-
-
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
-    """``input / max(||input||_p, eps)`` along ``dim``, as PyTorch."""
+    """``input / max(||input||_p, eps)`` along ``dim``, as PyTorch (a zero vector stays 0)."""
     if p <= 0:
         raise ValueError(f"normalize: p must be positive, got {p}")
-    return input / _norm(input, float(p), dim).clamp(min=eps)
+    return input / norm(input, p, dim, keepdim=True).clamp(min=eps)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
