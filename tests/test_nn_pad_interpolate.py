@@ -116,3 +116,12 @@ def test_celu_and_its_layer():
         F.celu(x, alpha=0.0)
     with pytest.raises(NotImplementedError, match="inplace"):  # as issue 13's activations
         nn.CELU(inplace=True)
+
+
+def test_upsample_layer():
+    layer = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+    assert repr(layer) == "Upsample(scale_factor=2, mode='bilinear')"
+    x = tg.randn(1, 2, 3, 3)
+    expected = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+    assert values(layer(x)) == values(expected)
+    assert nn.Upsample(size=(4, 5))(x).shape == (1, 2, 4, 5)

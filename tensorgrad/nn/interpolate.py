@@ -1,5 +1,5 @@
-"""``F.interpolate``: nearest and (bi)linear resizing of 3-D (N, C, L) and 4-D (N, C, H, W)
-inputs, with PyTorch's coordinate rules.
+"""``F.interpolate`` and ``nn.Upsample``: nearest and (bi)linear resizing of 3-D (N, C, L)
+and 4-D (N, C, H, W) inputs, with PyTorch's coordinate rules.
 
 Each spatial dim is resized on its own: nearest reads one source position per output position,
 linear mixes two neighbours with weights (bilinear is linear along H, then W). Positions and
@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import creation
 from ..tensor import Tensor
+from .module import Module
 
 _LINEAR = {"linear": 1, "bilinear": 2}
 
@@ -121,3 +122,30 @@ def interpolate(
         else:
             out = _nearest(out, dim, size_out, factor, mode == "nearest-exact")
     return out
+
+
+class Upsample(Module):
+    """``interpolate`` as a layer, PyTorch's ``nn.Upsample``."""
+
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return interpolate(
+            input, self.size, self.scale_factor, self.mode, self.align_corners,
+            self.recompute_scale_factor,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        if self.size is not None:
+            return f"size={self.size}, mode='{self.mode}'"
+        return f"scale_factor={self.scale_factor}, mode='{self.mode}'"
