@@ -92,11 +92,6 @@ from .functions_api import (
     allclose,
     any,
     ceil,
-    cummax,
-    cummin,
-    cumprod,
-    diag,
-    diagonal,
     div,
     eq,
     exp2,
@@ -112,16 +107,15 @@ from .functions_api import (
     le,
     log2,
     log10,
-    logcumsumexp,
     lt,
     ne,
     nonzero,
-    prod,
     remainder,
     round,
     sign,
     trunc,
 )  # fmt: skip
+from .functions_scans import cummax, cummin, cumprod, diag, diagonal, logcumsumexp, prod
 
 float = float32  # noqa: A001 (PyTorch's alias)
 
