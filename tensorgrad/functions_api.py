@@ -18,6 +18,7 @@ from . import functions as fn
 from . import tensor as _t
 from .backends import array_module
 from .dtypes import as_dtype
+from .errors import OpError
 from .operands import coerce_pair
 from .ops import logexp, rounding
 
@@ -149,7 +150,7 @@ def type(input: Tensor, dtype=None):  # noqa: A001, A002
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         name = dtype.rpartition(".")[2]
         if name not in _TYPES_BY_NAME:
-            raise ValueError(f"type: unknown tensor type {dtype!r}")
+            raise OpError(f"type: unknown tensor type {dtype!r}")
         dtype = _TYPES_BY_NAME[name]
     return input.to(as_dtype(dtype))
 
@@ -196,7 +197,7 @@ def _operands(input, other, name: str) -> tuple:
     else:
         raise TypeError(f"{name}: input or other must be a Tensor")
     if _integer(a) and bool((b.data == 0).any()):
-        raise RuntimeError(f"{name}: ZeroDivisionError (an integer divisor is zero)")
+        raise OpError(f"{name}: ZeroDivisionError (an integer divisor is zero)")
     return a, b
 
 
@@ -207,7 +208,7 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A
         return input / other if isinstance(input, _t.Tensor) else other.__rtruediv__(input)
     ops = {"floor": rounding.FLOOR_DIVIDE, "trunc": rounding.TRUNC_DIVIDE}
     if rounding_mode not in ops:
-        raise ValueError(
+        raise OpError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"{rounding_mode!r}"
         )

@@ -15,6 +15,7 @@ import numpy as np
 from . import functions as fn
 from . import tensor as _t
 from .dtypes import as_dtype
+from .errors import OpError
 from .functions_api import _dim, _floating, _plain
 from .ops import cumulative
 
@@ -114,7 +115,7 @@ def diagonal(
     dim (PyTorch's layout); the gradient goes back onto that diagonal."""
     first, second = (fn._one_dim(d, input.ndim, "diagonal") for d in (dim1, dim2))
     if input.ndim < 2 or first == second:
-        raise ValueError(
+        raise OpError(
             f"diagonal: needs two different dims of a tensor with at least 2, got dim1={dim1}, "
             f"dim2={dim2} for shape {input.shape}"
         )
@@ -133,7 +134,7 @@ def diag(input: Tensor, diagonal: builtins.int = 0) -> Tensor:  # noqa: A002
     if input.ndim == 2:
         return _diagonal_of(input, diagonal)
     if input.ndim != 1:
-        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
+        raise OpError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
     size = input.shape[0] + builtins.abs(diagonal)
     key = fn._index_key(_diagonal_positions(size, size, diagonal), input.data)
     return fn.index_put_zeros(input, key, (size, size))

@@ -41,6 +41,8 @@ def test_pad_errors_name_the_rule():
     x = tg.zeros(1, 1, 3)
     with pytest.raises(ValueError, match="less than its size 3"):
         F.pad(x, (3, 0), mode="reflect")
+    with pytest.raises(RuntimeError, match="less than its size 3"):  # PyTorch's type, too
+        F.pad(x, (3, 0), mode="reflect")
     with pytest.raises(ValueError, match="at most its size 3"):
         F.pad(x, (4, 0), mode="circular")
     with pytest.raises(ValueError, match="2-D or 3-D input"):

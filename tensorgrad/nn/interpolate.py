@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import creation
+from ..errors import OpError
 from ..tensor import Tensor
 from .module import Module
 
@@ -21,18 +22,18 @@ _LINEAR = {"linear": 1, "bilinear": 2}
 def _output_sizes(shape: tuple, size, scale_factor) -> tuple:
     spatial = len(shape) - 2
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
+        raise OpError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         sizes = (size,) * spatial if isinstance(size, int) else tuple(size)
         if len(sizes) != spatial:
-            raise ValueError(
+            raise OpError(
                 f"interpolate: size {size} needs {spatial} values for input of shape {shape}"
             )
         return tuple(int(s) for s in sizes), (None,) * spatial
     scales = (scale_factor,) * spatial if isinstance(scale_factor, int | float) else scale_factor
     scales = tuple(float(s) for s in scales)
     if len(scales) != spatial:
-        raise ValueError(
+        raise OpError(
             f"interpolate: scale_factor {scale_factor} needs {spatial} values for input of "
             f"shape {shape}"
         )
@@ -89,24 +90,24 @@ def interpolate(
     ``bilinear`` (4-D); ``align_corners`` maps the corner pixels' centres onto each other.
     A given ``scale_factor`` is used for the coordinates unless ``recompute_scale_factor``."""
     if input.ndim not in (3, 4):
-        raise ValueError(
+        raise OpError(
             f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
             f"{input.shape}"
         )
     if mode in _LINEAR:
         if _LINEAR[mode] != input.ndim - 2:
-            raise ValueError(
+            raise OpError(
                 f"interpolate: mode {mode!r} needs a {_LINEAR[mode] + 2}-D input, got shape "
                 f"{input.shape}"
             )
     elif mode in ("nearest", "nearest-exact"):
         if align_corners is not None:
-            raise ValueError(
+            raise OpError(
                 "interpolate: align_corners option can only be set with the interpolating "
                 "modes: linear | bilinear"
             )
     else:
-        raise ValueError(
+        raise OpError(
             f"interpolate: mode must be nearest, nearest-exact, linear or bilinear, got {mode!r}"
         )
     sizes, factors = _output_sizes(input.shape, size, scale_factor)
@@ -116,7 +117,7 @@ def interpolate(
     for k, (size_out, factor) in enumerate(zip(sizes, factors)):
         dim = 2 + k
         if size_out < 1:
-            raise ValueError(f"interpolate: output size {sizes} must be positive")
+            raise OpError(f"interpolate: output size {sizes} must be positive")
         if mode in _LINEAR:
             out = _linear(out, dim, size_out, factor, bool(align_corners))
         else:

@@ -1,6 +1,7 @@
 """``F.normalize`` (Lp normalisation along a dim) and ``F.celu`` / ``nn.CELU``, composed of
 issue 13's ``norm`` and ``elu`` (no op of their own)."""
 
+from ..errors import OpError
 from ..functions_activations import _not_inplace, elu
 from ..functions_math import norm
 from ..tensor import Tensor
@@ -10,7 +11,7 @@ from .module import Module
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     """``input / max(||input||_p, eps)`` along ``dim``, as PyTorch (a zero vector stays 0)."""
     if p <= 0:
-        raise ValueError(f"normalize: p must be positive, got {p}")
+        raise OpError(f"normalize: p must be positive, got {p}")
     return input / norm(input, p, dim, keepdim=True).clamp(min=eps)
 
 
@@ -18,7 +19,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), which is alpha * elu(x / alpha)."""
     _not_inplace(inplace, "celu")
     if alpha == 0:
-        raise RuntimeError("celu: ZeroDivisionError (alpha must not be 0)")
+        raise OpError("celu: ZeroDivisionError (alpha must not be 0)")
     return elu(input) if alpha == 1 else elu(input / alpha) * alpha
 
 

@@ -6,6 +6,7 @@ gather per dim), so their gradients sum every copy back onto its source element,
 
 import numpy as np
 
+from ..errors import OpError
 from ..functions import pad as constant_pad
 from ..tensor import Tensor
 
@@ -17,7 +18,7 @@ def _source_positions(mode: str, size: int, before: int, after: int, dim: int) -
     limit = size - 1 if mode == "reflect" else size
     if mode != "replicate" and (before > limit or after > limit):
         rule = "less than" if mode == "reflect" else "at most"
-        raise ValueError(
+        raise OpError(
             f"pad: {mode} padding ({before}, {after}) of dim {dim} must be {rule} its size {size}"
         )
     positions = np.arange(-before, size + after)
@@ -37,16 +38,16 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value=None) -> Tensor
     input with one or two more dims (channels, batch); negative amounts crop.
     """
     if mode not in _MODES:
-        raise ValueError(f"pad: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        raise OpError(f"pad: mode must be one of {', '.join(_MODES)}, got {mode!r}")
     if mode == "constant":
         return constant_pad(input, pad, value=0.0 if value is None else value)
     if value:
-        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+        raise OpError(f"pad: padding mode {mode!r} doesn't take in value argument")
     if len(pad) % 2 or not 1 <= len(pad) // 2 <= 3:
-        raise ValueError(f"pad: {mode} padding takes 2, 4 or 6 amounts, got {len(pad)}: {pad}")
+        raise OpError(f"pad: {mode} padding takes 2, 4 or 6 amounts, got {len(pad)}: {pad}")
     padded = len(pad) // 2
     if not padded + 1 <= input.ndim <= padded + 2:
-        raise ValueError(
+        raise OpError(
             f"pad: {mode} padding of {padded} dims needs a {padded + 1}-D or {padded + 2}-D "
             f"input, got shape {input.shape}"
         )
