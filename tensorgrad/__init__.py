@@ -83,6 +83,40 @@ from .nn import Parameter
 from .serialization import load, save
 from .tensor import Tensor, matmul
 
+# isort: split
+# -- issue 17: the everyday API --
+# the reductions again, taking PyTorch's alias axis= for dim= (tensorgrad.axis_alias)
+from .axis_alias import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F811
+from .functions_api import (
+    all,
+    allclose,
+    any,
+    ceil,
+    div,
+    eq,
+    exp2,
+    floor,
+    floor_divide,
+    fmod,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    log2,
+    log10,
+    lt,
+    ne,
+    nonzero,
+    remainder,
+    round,
+    sign,
+    trunc,
+)  # fmt: skip
+from .functions_scans import cummax, cummin, cumprod, diag, diagonal, logcumsumexp, prod
+
 float = float32  # noqa: A001 (PyTorch's alias)
 
 __version__ = "0.1.0"

@@ -9,9 +9,12 @@ and records a graph node. Where tensorgrad differs from PyTorch the docstring sa
 
 import numpy as np
 
+from . import axis_alias as ax
 from . import functions as fn  # functions reads this module's Tensor at call time
+from . import functions_api as api
 from . import functions_index as fi  # issue 13: as functions, read Tensor at call time
 from . import functions_math as fm
+from . import functions_scans as scans
 from . import functions_shape as fs
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
@@ -403,6 +406,25 @@ class Tensor:
     )  # fmt: skip
     tril, triu, topk, sort = fi.tril, fi.triu, fi.topk, fi.sort
     split, chunk, repeat, flip, roll = fs.split, fs.chunk, fs.repeat, fs.flip, fs.roll
+    # -- issue 17: the everyday API (``tensorgrad.functions_api``, ``functions_scans``) --
+    eq, ne, lt, le, gt, ge = api.eq, api.ne, api.lt, api.le, api.gt, api.ge
+    isnan, isinf, isfinite, isclose, allclose = (
+        api.isnan, api.isinf, api.isfinite, api.isclose, api.allclose,
+    )  # fmt: skip
+    all, any, nonzero = api.all, api.any, api.nonzero
+    view_as, type_as, type, int, matmul = api.view_as, api.type_as, api.type, api.int, fn.matmul
+    round, floor, ceil, trunc, sign = api.round, api.floor, api.ceil, api.trunc, api.sign
+    div, floor_divide, remainder, fmod = api.div, api.floor_divide, api.remainder, api.fmod
+    __floordiv__, __rfloordiv__ = api.floor_divide, api._rfloordiv
+    __mod__, __rmod__ = api.remainder, api._rremainder
+    log2, log10, exp2 = api.log2, api.log10, api.exp2
+    prod, cumprod, cummax, cummin, logcumsumexp = (
+        scans.prod, scans.cumprod, scans.cummax, scans.cummin, scans.logcumsumexp,
+    )  # fmt: skip
+    diag, diagonal = scans.diag, scans.diagonal
+    # the reductions again, taking PyTorch's alias axis= for dim= (``tensorgrad.axis_alias``)
+    sum, mean, var, std, logsumexp = ax.sum, ax.mean, ax.var, ax.std, ax.logsumexp
+    max, min, argmax, argmin = ax.max, ax.min, ax.argmax, ax.argmin
 
 
 class _HookHandle:

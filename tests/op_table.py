@@ -637,3 +637,9 @@ ROWS: list[Row] = [
 from issue13_rows import ROWS as ISSUE13_ROWS  # noqa: E402
 
 ROWS += ISSUE13_ROWS
+
+# --- rows: issue 17 (the everyday API: rounding, division, scans, diagonals, pad modes,
+# interpolate, normalize, celu); strategies and NumPy references in tests/issue17_rows.py
+from issue17_rows import ROWS as ISSUE17_ROWS  # noqa: E402
+
+ROWS += ISSUE17_ROWS

@@ -4,6 +4,7 @@ and ``utils`` (gradient clipping)."""
 from . import functional, init, utils
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .containers import ModuleList, Sequential
+from .interpolate import Upsample
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -27,12 +28,14 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module
+from .normalize_celu import CELU
 from .parameter import Parameter
 
 __all__ = [
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
+    "CELU",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
@@ -49,6 +52,7 @@ __all__ = [
     "Sigmoid",
     "Sequential",
     "Tanh",
+    "Upsample",
     "functional",
     "init",
     # issue 13

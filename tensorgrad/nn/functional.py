@@ -1,19 +1,21 @@
 """``tensorgrad.nn.functional``: layers and losses as functions, PyTorch's signatures.
 
-Convolution and pooling come from ``conv_pool``; ``pad`` is ``tg.functions.pad``;
-the losses live in ``losses_functional``.
+Convolution and pooling come from ``conv_pool``; ``pad`` (its modes) from ``padding``,
+``interpolate`` and ``normalize``/``celu`` from their modules; the losses live in
+``losses_functional``.
 """
 
 import numpy as np
 
 from .. import creation
 from ..backends import backend_of
-from ..functions import log_softmax, pad, relu, sigmoid, softmax, tanh
+from ..functions import log_softmax, relu, sigmoid, softmax, tanh
 from ..functions_activations import elu, gelu, hardtanh, leaky_relu, silu, softplus, softsign
 from ..functions_index import one_hot
 from ..ops.nn import BATCH_NORM, LINEAR
 from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
+from .interpolate import interpolate
 from .losses_functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -24,18 +26,23 @@ from .losses_functional import (
     nll_loss,
     smooth_l1_loss,
 )
+from .normalize_celu import celu, normalize
+from .padding import pad
 
 __all__ = [
     "avg_pool2d",
     "batch_norm",
+    "celu",
     "conv2d",
     "cross_entropy",
     "dropout",
+    "interpolate",
     "linear",
     "log_softmax",
     "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "normalize",
     "pad",
     "relu",
     "sigmoid",
