@@ -29,7 +29,9 @@ from .creation import (
     zeros,
     zeros_like,
 )  # fmt: skip
-from .dtypes import bool_, double, float16, float32, float64, int32, int64, long, uint8
+from .dtypes import (
+    bool_, double, float16, float32, float64, half, int8, int16, int32, int64, long, short, uint8,
+)  # fmt: skip
 from .errors import OpError
 from .functions import (
     abs,
@@ -117,6 +119,9 @@ from .functions_api import (
 )  # fmt: skip
 from .functions_scans import cummax, cummin, cumprod, diag, diagonal, logcumsumexp, prod
 
-float = float32  # noqa: A001 (PyTorch's alias)
+# PyTorch's dtype names that shadow Python's built-ins (only inside this namespace)
+bool = bool_  # noqa: A001
+int = int32  # noqa: A001
+float = float32  # noqa: A001
 
 __version__ = "0.1.0"

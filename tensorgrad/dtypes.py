@@ -9,11 +9,16 @@ float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
 int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
+int16 = np.dtype(np.int16)
+int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 long = int64
-float = float32  # noqa: A001 (PyTorch's alias)
+int = int32  # noqa: A001 (PyTorch's aliases)
+short = int16
+float = float32  # noqa: A001
 double = float64
+half = float16
 
 PYTHON_SCALARS = (bool, int, builtins.float)
 
