@@ -73,7 +73,8 @@ CASES = {
         inputs=[(2, 4, 3)], states=[(1, 2, 4)], kwargs=dict(),
     ),
     "encoder_layer_relu_post_norm": dict(
-        cls="TransformerEncoderLayer", args=dict(d_model=4, nhead=2, dim_feedforward=6, dropout=0.0),
+        cls="TransformerEncoderLayer",
+        args=dict(d_model=4, nhead=2, dim_feedforward=6, dropout=0.0),
         inputs=[(3, 2, 4)],
         masks=dict(src_mask=("bool", (3, 3)), src_key_padding_mask=("bool", (2, 3))),
         kwargs=dict(),

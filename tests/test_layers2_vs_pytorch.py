@@ -8,9 +8,9 @@ import pathlib
 
 import numpy as np
 import pytest
+from layers2_cases import CASES, run
 
 import tensorgrad as tg
-from layers2_cases import CASES, run
 
 REFERENCE = json.loads(pathlib.Path(__file__).with_name("layers2_reference.json").read_text())
 
