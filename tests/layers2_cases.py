@@ -123,15 +123,16 @@ def output_weights(shape: tuple) -> np.ndarray:
     return np.cos(np.arange(n) * 0.7).reshape(shape)
 
 
-def run(lib, case: str) -> dict:
-    """Run ``case`` with ``lib`` (``torch`` or ``tensorgrad``: the same API) in float64: the
-    outputs and the gradients of ``sum(out * w)`` over all outputs, by name."""
+def run(lib, case: str, device=None) -> dict:
+    """Run ``case`` with ``lib`` (``torch`` or ``tensorgrad``: the same API) in float64 on
+    ``device`` (the default one if None): the outputs and the gradients of ``sum(out * w)``
+    over all outputs, by name, as host arrays."""
     spec = CASES[case]
     xs, states, masks = inputs(case)
-    xs = [lib.tensor(x, dtype=lib.float64, requires_grad=True) for x in xs]
-    states = [lib.tensor(h, dtype=lib.float64, requires_grad=True) for h in states]
+    xs = [lib.tensor(x, dtype=lib.float64, requires_grad=True, device=device) for x in xs]
+    states = [lib.tensor(h, dtype=lib.float64, requires_grad=True, device=device) for h in states]
     masks = {
-        k: lib.tensor(m) if m.dtype == np.bool_ else lib.tensor(m, dtype=lib.float64)
+        k: lib.tensor(m, dtype=lib.bool if m.dtype == np.bool_ else lib.float64, device=device)
         for k, m in masks.items()
     }
     params = {}
@@ -142,6 +143,8 @@ def run(lib, case: str) -> dict:
         shapes = {k: tuple(v.shape) for k, v in layer.state_dict().items()}
         values = parameter_values(case, shapes)
         layer.load_state_dict({k: lib.tensor(v, dtype=lib.float64) for k, v in values.items()})
+        if device is not None:
+            layer.to(device)
         params = dict(layer.named_parameters())
         if states:
             xs_and_states = [*xs, states[0] if len(states) == 1 else tuple(states)]
@@ -156,11 +159,11 @@ def run(lib, case: str) -> dict:
             pending[:0] = list(item)
         elif item is not None:
             outputs.append(item)
-    loss = sum((o * lib.tensor(output_weights(tuple(o.shape)))).sum() for o in outputs)
-    loss.backward()
-    found = {f"out{i}": o.detach().numpy() for i, o in enumerate(outputs)}
+    weights = [lib.tensor(output_weights(tuple(o.shape)), device=device) for o in outputs]
+    sum((o * w).sum() for o, w in zip(outputs, weights)).backward()
+    found = {f"out{i}": o.detach().cpu().numpy() for i, o in enumerate(outputs)}
     for i, x in enumerate(xs + states):
-        found[f"grad_input{i}"] = x.grad.numpy()
+        found[f"grad_input{i}"] = x.grad.cpu().numpy()
     for name, p in params.items():
-        found[f"grad_{name}"] = p.grad.numpy()
+        found[f"grad_{name}"] = p.grad.cpu().numpy()
     return found
