@@ -129,7 +129,7 @@ class RNNBase(Module):
         if hx is None:
             zeros = creation.zeros(expected, dtype=input.dtype, device=input.device)
             return input, (zeros,) * states, batched
-        hx = (hx,) if states == 1 else tuple(hx)
+        hx = (hx,) if states == 1 else tuple(hx) if isinstance(hx, tuple | list) else ()
         if len(hx) != states or not all(isinstance(h, Tensor) for h in hx):
             raise OpError(f"{name}: hx must be {'a tensor' if states == 1 else '(h_0, c_0)'}")
         out = []
