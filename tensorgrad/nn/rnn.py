@@ -12,6 +12,7 @@ import math
 from .. import creation
 from .. import functions as fn
 from ..errors import OpError
+from ..ops.recurrent import LSTM_CELL
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -30,10 +31,10 @@ def _rnn_cell(activation):
 
 
 def _lstm_cell(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh):
-    """c' = f*c + i*g, h' = o*tanh(c'), the gates i, f, g, o in W's row order."""
-    i, f, g, o = _split(x_proj + F.linear(h, w_hh, b_hh), 4)
-    c = fn.sigmoid(f) * c + fn.sigmoid(i) * fn.tanh(g)
-    return fn.sigmoid(o) * fn.tanh(c), c
+    """c' = f*c + i*g, h' = o*tanh(c'), the gates i, f, g, o in W's row order (one fused op)."""
+    out = LSTM_CELL(x_proj + F.linear(h, w_hh, b_hh), c)
+    hidden = c.shape[-1]
+    return out[..., :hidden], out[..., hidden:]
 
 
 def _gru_cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
