@@ -12,7 +12,7 @@ import math
 from .. import creation
 from .. import functions as fn
 from ..errors import OpError
-from ..ops.recurrent import LSTM_CELL
+from ..ops.recurrent import GRU_CELL, LSTM_CELL
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -39,16 +39,7 @@ def _lstm_cell(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh):
 
 def _gru_cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
     """n = tanh(x_n + r*(W_hn h + b_hn)), h' = (1-z)*n + z*h, the gates r, z, n in W's order."""
-    x_r, x_z, x_n = _split(x_proj, 3)
-    h_r, h_z, h_n = _split(F.linear(h, w_hh, b_hh), 3)
-    r, z = fn.sigmoid(x_r + h_r), fn.sigmoid(x_z + h_z)
-    n = fn.tanh(x_n + r * h_n)
-    return (n + z * (h - n),)
-
-
-def _split(x: Tensor, parts: int) -> tuple:
-    size = x.shape[-1] // parts
-    return tuple(x[..., k * size : (k + 1) * size] for k in range(parts))
+    return (GRU_CELL(x_proj, F.linear(h, w_hh, b_hh), h),)
 
 
 class RNNBase(Module):

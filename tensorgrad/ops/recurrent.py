@@ -1,4 +1,6 @@
-"""The LSTM cell's pointwise part as one primitive: ``lstm_cell(gates, c) -> [h', c']``.
+"""The pointwise parts of the LSTM and GRU cells as primitives.
+
+``lstm_cell(gates, c) -> [h', c']``:
 
 ``gates`` (..., 4H) holds the pre-activations in PyTorch's order i, f, g, o; ``c`` (..., H) the
 cell state. The output (..., 2H) is ``h' = o * tanh(c')`` and ``c' = f * c + i * g``
@@ -6,6 +8,9 @@ side by side. Composed from sigmoid, tanh and slices it is about a dozen recorde
 step, each with its own Python overhead; fused, a step is one forward and one backward, with
 the activated gates kept as the residual. The recorded VJPs recompute the gates with tensorgrad
 ops, so second derivatives hold.
+
+``gru_cell(x_proj, h_proj, h) -> h'``: ``x_proj = W_ih x + b_ih`` and ``h_proj = W_hh h + b_hh``
+(..., 3H) in PyTorch's order r, z, n; ``n = tanh(x_n + r * h_n)`` and ``h' = n + z * (h - n)``.
 """
 
 from ..backends import array_module
@@ -68,6 +73,65 @@ def _lstm_cell_c_vjp(grad, out, gates, c, act):
     return dc * f
 
 
+def _gru_cell_forward(x_proj, h_proj, h):
+    xp = array_module(x_proj)
+    hidden = h.shape[-1]
+    act = _sigmoid(xp, x_proj + h_proj)
+    r, z = act[..., :hidden], act[..., hidden : 2 * hidden]
+    act[..., 2 * hidden :] = xp.tanh(x_proj[..., 2 * hidden :] + r * h_proj[..., 2 * hidden :])
+    n = act[..., 2 * hidden :]
+    return (n + z * (h - n)).astype(x_proj.dtype, copy=False), act
+
+
+def _gru_pre_grads(grad, x_proj, h_proj, h, act):
+    """(dL/d(r, z, n) pre-activations, r): dn_pre = grad (1-z)(1-n^2),
+    dr_pre = dn_pre h_n r(1-r), dz_pre = grad (h-n) z(1-z); arrays on the fast path."""
+    hidden = h.shape[-1]
+    if is_grad_enabled():
+        r = (x_proj[..., :hidden] + h_proj[..., :hidden]).sigmoid()
+        z = (x_proj[..., hidden : 2 * hidden] + h_proj[..., hidden : 2 * hidden]).sigmoid()
+        h_n = h_proj[..., 2 * hidden :]
+        n = (x_proj[..., 2 * hidden :] + r * h_n).tanh()
+    else:
+        grad, h, h_n = grad.data, h.data, h_proj.data[..., 2 * hidden :]
+        r, z, n = act[..., :hidden], act[..., hidden : 2 * hidden], act[..., 2 * hidden :]
+    dn = grad * (1.0 - z) * (1.0 - n * n)
+    return (dn * h_n * r * (1.0 - r), grad * (h - n) * z * (1.0 - z), dn), r, z
+
+
+def _joined(parts, like):
+    if is_grad_enabled():
+        return CAT(*parts, dim=like.ndim - 1)
+    return array_module(parts[0]).concatenate(parts, axis=-1)
+
+
+def _gru_cell_x_vjp(grad, out, x_proj, h_proj, h, act):
+    """d h' / d x_proj = (dr_pre, dz_pre, dn_pre)"""
+    parts, _, _ = _gru_pre_grads(grad, x_proj, h_proj, h, act)
+    return _joined(parts, x_proj)
+
+
+def _gru_cell_h_proj_vjp(grad, out, x_proj, h_proj, h, act):
+    """d h' / d h_proj = (dr_pre, dz_pre, dn_pre * r)"""
+    (dr, dz, dn), r, _ = _gru_pre_grads(grad, x_proj, h_proj, h, act)
+    return _joined([dr, dz, dn * r], h_proj)
+
+
+def _gru_cell_h_vjp(grad, out, x_proj, h_proj, h, act):
+    """d h' / d h = z (directly; h_proj carries the rest)"""
+    hidden = h.shape[-1]
+    if is_grad_enabled():
+        z = x_proj[..., hidden : 2 * hidden] + h_proj[..., hidden : 2 * hidden]
+        return grad * z.sigmoid()
+    return grad.data * act[..., hidden : 2 * hidden]
+
+
+GRU_CELL = defop(
+    "gru_cell",
+    _gru_cell_forward,
+    (_gru_cell_x_vjp, _gru_cell_h_proj_vjp, _gru_cell_h_vjp),
+    residual=True,
+)
 LSTM_CELL = defop(
     "lstm_cell",
     _lstm_cell_forward,
