@@ -1,5 +1,5 @@
-"""Op-table rows of issue 13's attention and recurrent layers: the fused LSTM and GRU cells (the
-layers themselves are compositions, checked in ``tests/test_layers2*.py``)."""
+"""Op-table rows of issue 13's recurrent layers: the fused LSTM and GRU cells (the layers
+themselves are compositions, checked in ``tests/test_layers2*.py``)."""
 
 import numpy as np
 from hypothesis import strategies as st
