@@ -115,7 +115,9 @@ def scaled_dot_product_attention(
         _check_broadcast(mask.shape, scores.shape, op, "attn_mask")
     else:
         mask = None
-    weights = _safe_softmax(_masked_scores(scores, mask))
+    # only an explicit mask can mask a row out entirely (a causal row keeps key 0)
+    masked = _masked_scores(scores, mask)
+    weights = fn.softmax(masked, -1) if attn_mask is None else _safe_softmax(masked)
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p)
     return fn.matmul(weights, value)
