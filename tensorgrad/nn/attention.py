@@ -123,7 +123,7 @@ def scaled_dot_product_attention(
     return fn.matmul(weights, value)
 
 
-def _as_additive(mask, like: Tensor, op: str, what: str):
+def _as_additive(mask, like: Tensor, op: str):
     """A MultiheadAttention mask (bool: True = not allowed) as a float array to add."""
     data = _mask_array(mask, like, op)
     if data.dtype != np.bool_:
@@ -293,7 +293,7 @@ class MultiheadAttention(Module):
         op = "MultiheadAttention"
         merged = None
         if attn_mask is not None:
-            merged = _as_additive(attn_mask, like, op, "attn_mask")
+            merged = _as_additive(attn_mask, like, op)
             if merged.ndim == 2 and merged.shape == (length, source):
                 pass
             elif merged.ndim == 3 and merged.shape == (batch * self.num_heads, length, source):
@@ -302,7 +302,7 @@ class MultiheadAttention(Module):
                 expected = f"({length}, {source}) or ({batch * self.num_heads}, {length}, {source})"
                 raise OpError(f"{op}: attn_mask of shape {merged.shape} should be {expected}")
         if key_padding_mask is not None:
-            padding = _as_additive(key_padding_mask, like, op, "key_padding_mask")
+            padding = _as_additive(key_padding_mask, like, op)
             if padding.shape != (batch, source):
                 raise OpError(
                     f"{op}: key_padding_mask of shape {padding.shape} should be "

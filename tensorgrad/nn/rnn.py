@@ -3,8 +3,9 @@ gate order (LSTM i, f, g, o; GRU r, z, n), initialisation and return values.
 
 Each layer and direction projects the whole input sequence with one matmul
 (``x @ W_ih^T + b_ih`` for every step at once), then runs one small cell per step on the
-hidden state; the cells are compositions of linear, sigmoid and tanh, so gradients (first and
-higher order) come from those ops' VJPs.
+hidden state: a linear for ``h @ W_hh^T + b_hh``, then the cell's pointwise part (tanh or
+relu for RNN; one fused primitive each for LSTM and GRU, ``ops/recurrent.py``, whose VJPs
+differentiate again, so higher-order gradients hold).
 """
 
 import math
