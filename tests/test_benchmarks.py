@@ -81,3 +81,16 @@ def test_new_ops_benchmark_times_every_case(tmp_path):
     assert {"gelu", "einsum_attention", "topk", "bce_with_logits"} <= set(results)
     for name, by_library in results.items():
         assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name
+
+
+def test_layers2_benchmark_times_every_case(tmp_path):
+    out = tmp_path / "layers.json"
+    script = SCRIPT.parent / "bench_layers2.py"
+    command = [sys.executable, str(script), "--repeats", "1", "--json", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(SCRIPT.parents[1])}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())["milliseconds"]
+    assert set(results) == {"sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru"}
+    for name, by_library in results.items():
+        assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name

@@ -58,3 +58,12 @@ __all__ = [
     # issue 13
     "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss", "utils",
 ]  # fmt: skip
+
+# -- issue 13 layers (2) --
+from .attention import MultiheadAttention  # noqa: E402
+from .rnn import GRU, LSTM, RNN  # noqa: E402
+from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
+
+__all__ += [
+    "GRU", "LSTM", "MultiheadAttention", "RNN", "TransformerEncoder", "TransformerEncoderLayer",
+]  # fmt: skip

@@ -150,3 +150,10 @@ def batch_norm(
     if bias is not None:
         shift = shift + bias
     return input * scale.reshape(shape) + shift.reshape(shape)
+
+
+# -- issue 13 layers (2) --
+# imported last: attention calls this module's dropout and linear
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]
