@@ -186,3 +186,28 @@ ERRORS = [
 def test_bad_input_raises_pytorchs_kind_of_error(call, kind, message):
     with pytest.raises(kind, match=message):
         call()
+
+
+FLOAT32_LAYERS = [
+    (lambda: nn.LayerNorm((3, 4)), (2, 3, 4)),
+    (lambda: nn.GroupNorm(2, 4), (2, 4, 3)),
+    (lambda: nn.Conv1d(4, 2, 3, padding="same", padding_mode="replicate"), (2, 4, 5)),
+    (lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1), (2, 4, 3, 3)),
+    (lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 4, 5, 5)),
+    (lambda: nn.Sequential(nn.GELU(), nn.Softmax(-1), nn.Unflatten(1, (2, 2))), (2, 4)),
+]
+
+
+@pytest.mark.parametrize("make, shape", FLOAT32_LAYERS)
+def test_float32_stays_float32(make, shape):
+    layer = make()
+    x = tg.randn(*shape, requires_grad=True)
+    out = layer(x)
+    out.sum().backward()
+    assert out.dtype == tg.float32 and x.grad.dtype == tg.float32
+    assert all(p.grad.dtype == tg.float32 for p in layer.parameters())
+
+
+def test_embedding_is_float32_by_default_and_keeps_the_index_shape():
+    rows = nn.Embedding(6, 3)(tg.tensor([[1, 5]]))
+    assert rows.dtype == tg.float32 and rows.shape == (1, 2, 3)
