@@ -211,3 +211,15 @@ def test_float32_stays_float32(make, shape):
 def test_embedding_is_float32_by_default_and_keeps_the_index_shape():
     rows = nn.Embedding(6, 3)(tg.tensor([[1, 5]]))
     assert rows.dtype == tg.float32 and rows.shape == (1, 2, 3)
+
+
+def test_dropout2d_on_the_test_device_draws_the_cpus_mask():
+    outs = []
+    for device in ("cpu", TEST_DEVICE):
+        tg.manual_seed(3)
+        x = tg.ones(4, 5, 2, 2, device=device, requires_grad=True)
+        out = nn.Dropout2d(0.4)(x)
+        out.sum().backward()
+        outs.append((out.detach().cpu().numpy(), x.grad.cpu().numpy()))
+    np.testing.assert_array_equal(outs[1][0], outs[0][0])
+    np.testing.assert_array_equal(outs[1][1], outs[0][0])  # the gradient is the mask itself
