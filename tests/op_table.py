@@ -643,3 +643,8 @@ ROWS += ISSUE13_ROWS
 from issue17_rows import ROWS as ISSUE17_ROWS  # noqa: E402
 
 ROWS += ISSUE17_ROWS
+
+# --- rows: issue 13's layers (the layer-norm primitive); in tests/layers13_rows.py
+from layers13_rows import ROWS as LAYERS13_ROWS  # noqa: E402
+
+ROWS += LAYERS13_ROWS

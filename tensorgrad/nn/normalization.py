@@ -1,22 +1,25 @@
 """Layer and group normalisation, ``F.layer_norm`` / ``F.group_norm`` and their layers.
 
-Both are compositions (mean, centre, mean of squares, scale), so their gradients of every
-order come from the primitives'; statistics are biased (divide by the count), as PyTorch's.
+Both run the layer-norm primitive (``ops/layer_norm.py``): group norm is layer norm over each
+group's channels and positions, (N, G, C/G * spatial) normalised over the last dim, with the
+per-channel scale and shift after. Statistics are biased (divide by the count), as PyTorch's.
 """
 
 import numpy as np
 
+from ..backends import array_module
 from ..dtypes import as_dtype
 from ..errors import OpError
+from ..ops.layer_norm import LAYER_NORM
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 
 
-def _normalise(x: Tensor, axes: tuple, eps: float) -> Tensor:
-    """``(x - mean) / sqrt(var + eps)`` with the mean and biased variance over ``axes``."""
-    centred = x - x.mean(axes, keepdim=True)
-    return centred * ((centred * centred).mean(axes, keepdim=True) + eps) ** -0.5
+def _filled_like(x: Tensor, shape: tuple, value: float) -> Tensor:
+    """A constant tensor on x's device (the primitive takes weight and bias both or neither)."""
+    xp = array_module(x.data)
+    return Tensor._make(xp.full(shape, value, dtype=x.dtype))
 
 
 def _as_shape(normalized_shape) -> tuple:
@@ -47,10 +50,11 @@ def layer_norm(
                 f"layer_norm: {name} of shape {tuple(t.shape)} does not match "
                 f"normalized_shape {shape}"
             )
-    out = _normalise(input, tuple(range(input.ndim - k, input.ndim)), eps)
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
+    if weight is None and bias is None:
+        return LAYER_NORM(input, k=k, eps=float(eps))
+    weight = _filled_like(input, shape, 1.0) if weight is None else weight
+    bias = _filled_like(input, shape, 0.0) if bias is None else bias
+    return LAYER_NORM(input, weight, bias, k=k, eps=float(eps))
 
 
 def group_norm(
@@ -81,7 +85,7 @@ def group_norm(
                 "channels of the input"
             )
     grouped = input.reshape(n, num_groups, -1)
-    out = _normalise(grouped, (2,), eps).reshape(input.shape)
+    out = LAYER_NORM(grouped, k=1, eps=float(eps)).reshape(input.shape)
     per_channel = (channels,) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(per_channel)
