@@ -8,6 +8,8 @@ with tensorgrad ops, so second derivatives are exact. A composition of the eleme
 gives the same values with a third of the passes over memory in the backward.
 """
 
+import numpy as np
+
 from ..backends import array_module
 from .registry import defop, is_grad_enabled
 
@@ -16,10 +18,22 @@ def _axes(x, k: int) -> tuple:
     return tuple(range(x.ndim - k, x.ndim))
 
 
+def _row_mean(a, b, k: int):
+    """The mean of ``a`` (of ``a * b`` when ``b`` is given) over the last ``k`` dims, keepdim:
+    a matrix-vector product or an einsum over rows, several times faster than ``mean``."""
+    n = int(np.prod(a.shape[a.ndim - k :]))
+    rows, xp = a.reshape(-1, n), array_module(a)
+    total = (
+        rows @ xp.ones(n, dtype=a.dtype)
+        if b is None
+        else xp.einsum("ij,ij->i", rows, b.reshape(-1, n))
+    )
+    return (total * a.dtype.type(1.0 / n)).reshape(a.shape[: a.ndim - k] + (1,) * k)
+
+
 def _layer_norm_forward(x, *affine, k, eps):
-    axes = _axes(x, k)
-    xhat = x - x.mean(axis=axes, keepdims=True)
-    var = (xhat * xhat).mean(axis=axes, keepdims=True)
+    xhat = x - _row_mean(x, None, k)
+    var = _row_mean(xhat, xhat, k)
     invstd = (1.0 / array_module(x).sqrt(var + eps)).astype(x.dtype, copy=False)
     xhat *= invstd
     if not affine:
@@ -49,8 +63,8 @@ def _layer_norm_x(grad, out, x, *args, k, eps):
         mean_g, mean_gx = gw.mean(axes, keepdim=True), (gw * xhat_t).mean(axes, keepdim=True)
         return invstd_t * (gw - mean_g - xhat_t * mean_gx)
     gw = grad.data * affine[0].data if affine else grad.data
-    dx = xhat * (gw * xhat).mean(axis=axes, keepdims=True)
-    dx += gw.mean(axis=axes, keepdims=True)
+    dx = xhat * _row_mean(gw, xhat, k)
+    dx += _row_mean(gw, None, k)
     array_module(gw).subtract(gw, dx, out=dx)
     dx *= invstd
     return dx
