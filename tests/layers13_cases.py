@@ -1,7 +1,7 @@
 """Issue 13's layers as cases that run unchanged on tensorgrad and on PyTorch (same names).
 
-Each case makes a layer (or a functional call) from a framework's ``nn`` and ``F``, fills its
-parameters (in state-dict order) with seeded float64 draws, runs a seeded input through it and
+Each case makes a layer from a framework's ``nn`` (and ``F``), fills each of its parameters
+with float64 draws seeded by the parameter's name, runs a seeded input through it and
 backpropagates ``sum(out * r)``. ``run_case`` returns the output, the input gradient and each
 parameter's gradient and value after the call (max_norm rewrites weights) as float64 arrays.
 ``tests/make_layers13_reference.py`` runs it on PyTorch and writes
