@@ -43,6 +43,25 @@ def cases(lib):
             lambda x: F.binary_cross_entropy_with_logits(x, x.detach().sigmoid()),
             [(32, 64, 256)],
         ),
+        # -- issue 13 layers (1) --
+        "layer_norm": (
+            lambda x, w, b: F.layer_norm(x, (256,), w, b),
+            [(32, 64, 256), (256,), (256,)],
+        ),
+        "group_norm": (lambda x, w, b: F.group_norm(x, 8, w, b), [(32, 64, 16, 16), (64,), (64,)]),
+        "embedding": (
+            lambda w: F.embedding(lib.tensor(np.arange(32 * 64).reshape(32, 64) % 1000), w),
+            [(1000, 256)],
+        ),
+        "conv1d": (lambda x, w: F.conv1d(x, w, padding=1), [(32, 64, 128), (64, 64, 3)]),
+        "conv_transpose2d": (
+            lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
+            [(32, 16, 14, 14), (16, 8, 4, 4)],
+        ),
+        "adaptive_avg_pool2d": (
+            lambda x: F.adaptive_avg_pool2d(x, (3, 3)),
+            [(32, 64, 7, 7)],
+        ),
     }
 
 

@@ -119,6 +119,9 @@ from .functions_api import (
 )  # fmt: skip
 from .functions_scans import cummax, cummin, cumprod, diag, diagonal, logcumsumexp, prod
 
+# -- issue 13 layers (1) --
+from .functions_shape import unflatten
+
 # PyTorch's dtype names that shadow Python's built-ins (only inside this namespace)
 bool = bool_  # noqa: A001
 int = int32  # noqa: A001

@@ -20,7 +20,7 @@ float = float32  # noqa: A001
 double = float64
 half = float16
 
-PYTHON_SCALARS = (bool, builtins.int, builtins.float)
+PYTHON_SCALARS = (builtins.bool, builtins.int, builtins.float)
 
 
 def as_dtype(dtype) -> np.dtype:

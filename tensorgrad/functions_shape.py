@@ -117,4 +117,25 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:  # noqa: A002, F811
     return out
 
 
-__all__ = ["chunk", "flip", "repeat", "roll", "split"]
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
+    """``input`` with dim ``dim`` split into ``sizes`` (one of them may be -1, inferred)."""
+    axis = _one_dim(dim, input.ndim, "unflatten")
+    sizes = tuple(int(n) for n in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = int(np.prod([n for n in sizes if n != -1]))
+    size = input.shape[axis] if input.ndim else 1
+    if (
+        sizes.count(-1) > 1
+        or (-1 not in sizes and known != size)
+        or (-1 in sizes and (known == 0 or size % known))
+    ):
+        raise RuntimeError(
+            f"unflatten: provided sizes {list(sizes)} don't multiply up to the size of dim "
+            f"{dim} ({size}) in the input tensor of shape {tuple(input.shape)}"
+        )
+    sizes = tuple(size // known if n == -1 else n for n in sizes)
+    return input.reshape(input.shape[:axis] + sizes + input.shape[axis + 1 :])
+
+
+__all__ = ["chunk", "flip", "repeat", "roll", "split", "unflatten"]

@@ -425,6 +425,8 @@ class Tensor:
     # the reductions again, taking PyTorch's alias axis= for dim= (``tensorgrad.axis_alias``)
     sum, mean, var, std, logsumexp = ax.sum, ax.mean, ax.var, ax.std, ax.logsumexp
     max, min, argmax, argmin = ax.max, ax.min, ax.argmax, ax.argmin
+    # -- issue 13 layers (1) --
+    unflatten = fs.unflatten
 
 
 class _HookHandle:

@@ -648,3 +648,8 @@ ROWS += ISSUE17_ROWS
 from layers2_rows import ROWS as LAYERS2_ROWS  # noqa: E402
 
 ROWS += LAYERS2_ROWS
+
+# --- rows: issue 13's layers (the layer-norm primitive); in tests/layers13_rows.py
+from layers13_rows import ROWS as LAYERS13_ROWS  # noqa: E402
+
+ROWS += LAYERS13_ROWS

@@ -171,7 +171,7 @@ def test_gru_bidirectional_output_halves_are_the_two_directions():
 def test_transformer_encoder_copies_its_layer_and_applies_the_final_norm():
     tg.manual_seed(0)
     layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True)
-    encoder = nn.TransformerEncoder(layer, 2, norm=nn.transformer._LayerNorm(4))
+    encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(4))
     keys = list(encoder.state_dict())
     assert keys[0] == "layers.0.self_attn.in_proj_weight" and keys[-1] == "norm.bias"
     assert len(keys) == 2 * 12 + 2

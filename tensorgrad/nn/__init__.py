@@ -31,6 +31,27 @@ from .module import Module
 from .normalize_celu import CELU
 from .parameter import Parameter
 
+# isort: split
+# -- issue 13 layers (1) --
+from .activations import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    SiLU,
+    Softmax,
+    Softplus,
+    Softsign,
+)
+from .adaptive import AdaptiveAvgPool2d
+from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose2d
+from .dropout import Dropout2d
+from .embedding import Embedding
+from .normalization import GroupNorm, LayerNorm
+from .unflatten import Unflatten
+
 __all__ = [
     "AvgPool2d",
     "BatchNorm1d",
@@ -57,6 +78,10 @@ __all__ = [
     "init",
     # issue 13
     "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss", "utils",
+    # -- issue 13 layers (1) --
+    "AdaptiveAvgPool2d", "Conv1d", "ConvTranspose2d", "Dropout2d", "ELU", "Embedding", "GELU",
+    "GroupNorm", "Hardtanh", "LayerNorm", "LeakyReLU", "LogSoftmax", "SiLU", "Softmax",
+    "Softplus", "Softsign", "Unflatten",
 ]  # fmt: skip
 
 # -- issue 13 layers (2) --

@@ -5,9 +5,6 @@ Convolution and pooling come from ``conv_pool``; ``pad`` (its modes) from ``padd
 ``losses_functional``.
 """
 
-import numpy as np
-
-from .. import creation
 from ..backends import backend_of
 from ..functions import log_softmax, relu, sigmoid, softmax, tanh
 from ..functions_activations import elu, gelu, hardtanh, leaky_relu, silu, softplus, softsign
@@ -15,6 +12,7 @@ from ..functions_index import one_hot
 from ..ops.nn import BATCH_NORM, LINEAR
 from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
+from .dropout import scaled_keep_mask
 from .interpolate import interpolate
 from .losses_functional import (
     binary_cross_entropy,
@@ -28,6 +26,15 @@ from .losses_functional import (
 )
 from .normalize_celu import celu, normalize
 from .padding import pad
+
+# isort: split
+# -- issue 13 layers (1) --
+from .adaptive import adaptive_avg_pool2d
+from .conv1d import conv1d
+from .conv_transpose import conv_transpose2d
+from .dropout import dropout2d
+from .embedding import embedding
+from .normalization import group_norm, layer_norm
 
 __all__ = [
     "avg_pool2d",
@@ -52,6 +59,9 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "elu", "gelu", "hardtanh",
     "huber_loss", "kl_div", "leaky_relu", "one_hot", "silu", "smooth_l1_loss", "softplus",
     "softsign",
+    # -- issue 13 layers (1) --
+    "adaptive_avg_pool2d", "conv1d", "conv_transpose2d", "dropout2d", "embedding", "group_norm",
+    "layer_norm",
 ]  # fmt: skip
 
 
@@ -81,13 +91,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
         return input
     if p == 1.0:
         return input * 0.0
-    backend = backend_of(input.data)
-    draws = backend.random(
-        creation.default_generator(), "random", input.shape, np.float32, input.device
-    )
-    keep = draws >= p
-    mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
-    return input * Tensor._make(mask)
+    return input * scaled_keep_mask(input, input.shape, p)
 
 
 def batch_norm(

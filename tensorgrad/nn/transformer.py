@@ -8,34 +8,11 @@ from .. import functions as fn
 from ..errors import OpError
 from ..functions_activations import gelu
 from ..tensor import Tensor
-from . import init
 from .attention import MultiheadAttention
 from .containers import ModuleList
-from .layers import Dropout, Linear, _empty
+from .layers import Dropout, Linear
 from .module import Module
-
-
-class _LayerNorm(Module):
-    """Layer normalisation over the last dim, ``weight`` and ``bias`` as ``nn.LayerNorm``'s.
-    A private stand-in until ``nn.LayerNorm`` (written on another branch) is merged."""
-
-    def __init__(self, normalized_shape: int, eps: float = 1e-5, bias: bool = True, dtype=None):
-        super().__init__()
-        self.normalized_shape, self.eps = (normalized_shape,), eps
-        self.weight = _empty((normalized_shape,), dtype)
-        init.ones_(self.weight)
-        if bias:
-            self.bias = _empty((normalized_shape,), dtype)
-            init.zeros_(self.bias)
-        else:
-            self.register_parameter("bias", None)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        centred = input - fn.mean(input, -1, keepdim=True)
-        variance = fn.mean(centred * centred, -1, keepdim=True)
-        out = centred / fn.sqrt(variance + self.eps) * self.weight
-        return out if self.bias is None else out + self.bias
-
+from .normalization import LayerNorm
 
 _ACTIVATIONS = {"relu": fn.relu, "gelu": gelu}
 
@@ -74,8 +51,8 @@ class TransformerEncoderLayer(Module):
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        self.norm1 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = activation
