@@ -94,3 +94,19 @@ def test_layers2_benchmark_times_every_case(tmp_path):
     assert set(results) == {"sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru"}
     for name, by_library in results.items():
         assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name
+
+
+def test_suite_runs_every_model_and_writes_the_cpu(tmp_path):
+    out = tmp_path / "suite.json"
+    command = [sys.executable, str(SCRIPT.with_name("suite.py")), "--steps", "1", "--repeats",
+               "1", "--threads", "1", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(out.read_text())
+    assert {(r["model"], r["batch"]) for r in payload["rows"]} == {
+        ("lenet5", 64), ("lenet5", 256), ("reslenet", 128), ("mlp", 128), ("mnist_port", 64)
+    }
+    for row in payload["rows"]:
+        assert row["tensorgrad_step_ms"] > 0 and row["tensorgrad_infer_ms"] > 0
+    assert payload["cpu"]["name"] and payload["cpu"]["vector_isa"]
+    assert "CPU:" in done.stdout
