@@ -653,3 +653,8 @@ ROWS += LAYERS2_ROWS
 from layers13_rows import ROWS as LAYERS13_ROWS  # noqa: E402
 
 ROWS += LAYERS13_ROWS
+
+# --- rows: issue 13's unfold and fold; in tests/unfold_rows.py
+from unfold_rows import ROWS as UNFOLD_ROWS  # noqa: E402
+
+ROWS += UNFOLD_ROWS

@@ -92,3 +92,7 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E4
 __all__ += [
     "GRU", "LSTM", "MultiheadAttention", "RNN", "TransformerEncoder", "TransformerEncoderLayer",
 ]  # fmt: skip
+
+from .fold import Fold, Unfold  # noqa: E402
+
+__all__ += ["Fold", "Unfold"]

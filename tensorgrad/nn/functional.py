@@ -34,6 +34,7 @@ from .conv1d import conv1d
 from .conv_transpose import conv_transpose2d
 from .dropout import dropout2d
 from .embedding import embedding
+from .fold import fold, unfold
 from .normalization import group_norm, layer_norm
 
 __all__ = [
@@ -61,7 +62,7 @@ __all__ = [
     "softsign",
     # -- issue 13 layers (1) --
     "adaptive_avg_pool2d", "conv1d", "conv_transpose2d", "dropout2d", "embedding", "group_norm",
-    "layer_norm",
+    "layer_norm", "fold", "unfold",
 ]  # fmt: skip
 
 
