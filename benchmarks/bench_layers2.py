@@ -12,7 +12,14 @@ turns case by case. Sizes: an attention block of a small transformer (a batch of
 import argparse
 
 import numpy as np
-from common import environment, median_seconds, print_table, try_import_torch, write_json
+from common import (
+    compare_cases,
+    environment,
+    median_seconds,
+    print_table,
+    try_import_torch,
+    write_json,
+)
 
 import tensorgrad as tg
 
@@ -70,20 +77,7 @@ def main() -> None:
     torch = try_import_torch()
     if torch is not None:
         torch.set_num_threads(args.threads)
-    rows, results = [], {}
-    for i, name in enumerate(cases(tg)):
-        libs = [("tensorgrad", tg)] + ([("torch", torch)] if torch is not None else [])
-        if i % 2:
-            libs.reverse()  # take turns
-        measured = {label: measure(lib, name, args.repeats) for label, lib in libs}
-        results[name] = measured
-        for label in ("tensorgrad", "torch"):
-            if label in measured:
-                rows.append({"case": name, "library": label, **measured[label]})
-        if "torch" in measured:
-            ours, theirs = measured["tensorgrad"], measured["torch"]
-            rows.append({"case": name, "library": "tensorgrad / torch",
-                         **{k: ours[k] / theirs[k] for k in ours}})  # fmt: skip
+    rows, results = compare_cases(cases(tg), measure, args.repeats, torch, "case")
     print(f"milliseconds per call, median of {args.repeats} (lstm/gru: {SEQ} steps per call)")
     print_table(rows, ["case", "library", "forward_ms", "forward_backward_ms"])
     write_json(args.json, {"environment": environment(args.threads), "milliseconds": results})

@@ -10,7 +10,14 @@ small transformer or RNN step (a batch of 32 sequences of 64 tokens, 256 feature
 import argparse
 
 import numpy as np
-from common import environment, median_seconds, print_table, try_import_torch, write_json
+from common import (
+    compare_cases,
+    environment,
+    median_seconds,
+    print_table,
+    try_import_torch,
+    write_json,
+)
 
 import tensorgrad as tg
 
@@ -90,20 +97,7 @@ def main() -> None:
     torch = try_import_torch()
     if torch is not None:
         torch.set_num_threads(args.threads)
-    rows, results = [], {}
-    for i, name in enumerate(cases(tg)):
-        libs = [("tensorgrad", tg)] + ([("torch", torch)] if torch is not None else [])
-        if i % 2:
-            libs.reverse()  # take turns
-        measured = {label: measure(lib, name, args.repeats) for label, lib in libs}
-        results[name] = measured
-        for label in ("tensorgrad", "torch"):
-            if label in measured:
-                rows.append({"op": name, "library": label, **measured[label]})
-        if "torch" in measured:
-            ours, theirs = measured["tensorgrad"], measured["torch"]
-            rows.append({"op": name, "library": "tensorgrad / torch",
-                         **{k: ours[k] / theirs[k] for k in ours}})  # fmt: skip
+    rows, results = compare_cases(cases(tg), measure, args.repeats, torch, "op")
     print(f"milliseconds, median of {args.repeats}")
     print_table(rows, ["op", "library", "forward_ms", "forward_backward_ms"])
     write_json(args.json, {"environment": environment(args.threads), "milliseconds": results})

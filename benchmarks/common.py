@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
 from datetime import date
 
@@ -69,6 +70,56 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
     return str(value)
+
+
+def compare_cases(names, measure, repeats: int, torch, label: str = "case"):
+    """``measure(lib, name, repeats) -> {metric: ms}`` for each case on tensorgrad and (when
+    installed) torch, the two taking turns; returns (table rows with ratios, results by case)."""
+    import tensorgrad as tg
+
+    rows, results = [], {}
+    for i, name in enumerate(names):
+        libs = [("tensorgrad", tg)] + ([("torch", torch)] if torch is not None else [])
+        if i % 2:
+            libs.reverse()  # take turns
+        measured = {lib_name: measure(lib, name, repeats) for lib_name, lib in libs}
+        results[name] = measured
+        for lib_name in ("tensorgrad", "torch"):
+            if lib_name in measured:
+                rows.append({label: name, "library": lib_name, **measured[lib_name]})
+        if "torch" in measured:
+            ours, theirs = measured["tensorgrad"], measured["torch"]
+            rows.append({label: name, "library": "tensorgrad / torch",
+                         **{k: ours[k] / theirs[k] for k in ours}})  # fmt: skip
+    return rows, results
+
+
+class Worker:
+    """A benchmark worker process for one framework, driven line by line: a command out, one
+    number back (its ``command`` prints "ready" once its model is built)."""
+
+    def __init__(self, framework: str, command: list[str], threads: int) -> None:
+        env = dict(os.environ, TENSORGRAD_NUM_THREADS=str(threads))
+        self.framework = framework
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self._read()  # "ready": imports and model built
+
+    def _read(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.framework} worker failed (exit {self.process.wait()})")
+        return line.strip()
+
+    def ask(self, command: str) -> float:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return float(self._read())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def write_json(path: str | None, payload: dict) -> None:

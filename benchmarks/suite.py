@@ -18,12 +18,11 @@ and the JSON, since the machine type changes between sessions. Without PyTorch i
 import argparse
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
-from common import environment, print_table, try_import_torch, write_json
+from common import Worker, environment, print_table, try_import_torch, write_json
 from train_lenet5 import _mnist_file
 
 # model: (batch sizes, optimizer, what it exercises)
@@ -143,35 +142,12 @@ def worker(args) -> None:
         print(value, flush=True)
 
 
-class Worker:
-    def __init__(self, framework: str, model: str, batch: int, args) -> None:
-        env = dict(os.environ, TENSORGRAD_NUM_THREADS=str(args.threads))
-        command = [sys.executable, __file__, "--worker", framework, "--model", model,
-                   "--batch", str(batch), "--threads", str(args.threads), "--data", args.data]
-        self.framework = framework
-        self.process = subprocess.Popen(
-            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        self._read()
-
-    def _read(self) -> str:
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.framework} worker failed (exit {self.process.wait()})")
-        return line.strip()
-
-    def ask(self, command: str) -> float:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return float(self._read())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
-
-
 def measure(model: str, batch: int, frameworks: list[str], args) -> dict:
-    workers = [Worker(f, model, batch, args) for f in frameworks]
+    workers = [
+        Worker(f, [sys.executable, __file__, "--worker", f, "--model", model, "--batch",
+                   str(batch), "--threads", str(args.threads), "--data", args.data], args.threads)
+        for f in frameworks
+    ]  # fmt: skip
     times = {f: {"steps": [], "infer": []} for f in frameworks}
     try:
         for w in workers:  # warm-up: compilation, allocator, caches

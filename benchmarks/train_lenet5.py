@@ -23,13 +23,12 @@ backward); 2 cores peak near 64-72 GFLOP/s in large SGEMM, so nothing here goes 
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
-from common import environment, print_table, try_import_torch, write_json
+from common import Worker, environment, print_table, try_import_torch, write_json
 
 EPOCH_IMAGES, TEST_IMAGES = 60_000, 10_000
 
@@ -148,35 +147,6 @@ def worker(args) -> None:
         print(value, flush=True)
 
 
-class Worker:
-    """A worker process for one framework and batch size, driven line by line."""
-
-    def __init__(self, framework: str, batch: int, args) -> None:
-        env = dict(os.environ, TENSORGRAD_NUM_THREADS=str(args.threads))
-        command = [sys.executable, __file__, "--worker", framework, "--batch", str(batch),
-                   "--threads", str(args.threads), "--data", args.data]  # fmt: skip
-        self.framework = framework
-        self.process = subprocess.Popen(
-            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        self._read()  # "ready": imports and model built
-
-    def _read(self) -> str:
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.framework} worker failed (exit {self.process.wait()})")
-        return line.strip()
-
-    def ask(self, command: str) -> float:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        return float(self._read())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
-
-
 def _take_turns(workers: list[Worker], command: str, rounds: int) -> dict[str, list[float]]:
     """``command`` on every worker, ``rounds`` times, the order reversed each round."""
     results = {w.framework: [] for w in workers}
@@ -187,7 +157,11 @@ def _take_turns(workers: list[Worker], command: str, rounds: int) -> dict[str, l
 
 
 def measure(frameworks: list[str], batch: int, args) -> list[dict]:
-    workers = [Worker(f, batch, args) for f in frameworks]
+    workers = [
+        Worker(f, [sys.executable, __file__, "--worker", f, "--batch", str(batch), "--threads",
+                   str(args.threads), "--data", args.data], args.threads)
+        for f in frameworks
+    ]  # fmt: skip
     try:
         _take_turns(workers, f"steps {args.steps}", 1)  # warm-up: JIT, caches, allocator
         steps = _take_turns(workers, f"steps {args.steps}", args.repeats)
