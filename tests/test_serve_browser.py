@@ -50,6 +50,7 @@ def browser(url, tmp_path_factory):
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests cannot run under CI: {missing}")
+        # a developer's machine without Chromium: .ci/run installs it, so CI never skips here
         pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
