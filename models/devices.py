@@ -27,17 +27,17 @@ class ResidentBatches:
     loader's, element for element (same order, same transforms)."""
 
     def __init__(self, loader, device) -> None:
-        import tensorgrad as tg
         from tensorgrad import data
 
         whole = data.DataLoader(loader.dataset, batch_size=len(loader.dataset), shuffle=False)
         images, labels = next(iter(whole))
         self.loader, self.device = loader, device
         self.images, self.labels = images.to(device), labels.to(device)
-        self._tg = tg
 
     def batches(self, epoch: int, start: int):
-        order = self._tg.tensor(self.loader.indices(epoch), device=self.device)
+        import tensorgrad as tg
+
+        order = tg.tensor(self.loader.indices(epoch), device=self.device)
         size = self.loader.batch_size
         for b in range(start, len(self.loader)):
             chosen = order[b * size : (b + 1) * size]

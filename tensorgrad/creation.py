@@ -89,11 +89,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _filled(size, value, dtype, requires_grad, device) -> Tensor:
     dtype = float32 if dtype is None else as_dtype(dtype)
-    xp = np if device is None else backend_for(device).xp
-    if requires_grad:
-        check_float(dtype, "tensor(requires_grad=True)")
-    if xp is np:
-        return _finish(np.full(_sizes(size), value, dtype=dtype), requires_grad, device)
+    xp = np if device is None else backend_for(device).xp  # filled where it will live
     return _finish(xp.full(_sizes(size), value, dtype=dtype), requires_grad, device)
 
 

@@ -40,7 +40,7 @@ def _unwrap(value):
 def _wrap(value):
     if isinstance(value, np.ndarray):
         return StrictArray(value)
-    if isinstance(value, np.generic) and not isinstance(value, np.dtype):
+    if isinstance(value, np.generic):
         return StrictArray(np.asarray(value))  # reductions give 0-d arrays, as CuPy's do
     if type(value) in (tuple, list):
         return type(value)(_wrap(v) for v in value)
