@@ -8,8 +8,14 @@ import tensorgrad as tg
 from tensorgrad import nn, optim
 from tensorgrad.data import DataLoader
 from tensorgrad.models.namegpt import (
-    BigramModel, NameDataset, NameGPT, Vocab, char_loss, sample, split_loss,
-)  # fmt: skip
+    BigramModel,
+    NameDataset,
+    NameGPT,
+    Vocab,
+    char_loss,
+    sample,
+    split_loss,
+)
 
 VOCAB = Vocab("abcdo")
 
@@ -18,6 +24,10 @@ def small_model(seed: int = 0, **options) -> NameGPT:
     tg.manual_seed(seed)
     settings = {"block_size": 8, "dim": 32, "depth": 2, "heads": 2, "dropout": 0.0, **options}
     return NameGPT(VOCAB.size, **settings)
+
+
+def logits_of(model, ids) -> np.ndarray:
+    return model(tg.tensor(np.asarray(ids, np.int64))).detach().numpy()
 
 
 def test_logits_have_a_row_per_position_and_a_column_per_token():
@@ -32,7 +42,7 @@ def test_a_later_token_does_not_change_earlier_logits():
     ids = np.array([[0, 1, 2, 3, 4, 5, 1, 2]], np.int64)
     changed = ids.copy()
     changed[0, 5] = 2
-    before, after = (model(tg.tensor(x)).detach().numpy() for x in (ids, changed))
+    before, after = logits_of(model, ids), logits_of(model, changed)
     np.testing.assert_allclose(after[:, :5], before[:, :5], rtol=1e-6, atol=1e-6)
     assert np.abs(after[:, 5:] - before[:, 5:]).max() > 1e-3
 
@@ -43,7 +53,7 @@ def test_char_loss_is_the_mean_over_real_targets_only():
     batch = next(iter(DataLoader(dataset, batch_size=3)))
     loss, n = char_loss(model, batch)
     assert n == 3 + 5 + 2
-    logits = model(batch[0]).detach().numpy().astype(np.float64)
+    logits = logits_of(model, batch[0].numpy()).astype(np.float64)
     log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     targets = batch[1].numpy()
     real = targets != -100
@@ -57,8 +67,8 @@ def test_save_and_load_give_the_same_logits(tmp_path):
     tg.save(model.state_dict(), tmp_path / "namegpt.safetensors")
     again = small_model(seed=2).eval()
     again.load_state_dict(tg.load(tmp_path / "namegpt.safetensors"))
-    ids = tg.tensor(np.array([[0, 3, 1, 2]], np.int64))
-    np.testing.assert_array_equal(again(ids).detach().numpy(), model(ids).detach().numpy())
+    ids = [[0, 3, 1, 2]]
+    np.testing.assert_array_equal(logits_of(again, ids), logits_of(model, ids))
 
 
 def test_sampling_is_reproducible_by_seed():
@@ -74,7 +84,7 @@ def test_top_k_one_is_greedy_decoding():
     model = small_model(seed=3).eval()
     ids = [VOCAB.boundary]
     for _ in range(model.block_size):
-        following = int(model(tg.tensor(np.array([ids], np.int64))).detach().numpy()[0, -1].argmax())
+        following = int(logits_of(model, [ids])[0, -1].argmax())
         ids.append(following)
         if following == VOCAB.boundary:
             break
