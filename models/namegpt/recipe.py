@@ -1,5 +1,6 @@
-"""How NameGPT trains on the names corpus: the settings ``python -m models train --model namegpt``
-uses (found with benchmarks/train_namegpt.py; docs/results.md has the figures)."""
+"""How NameGPT trains on the names corpus: its size and training settings, chosen with
+benchmarks/train_namegpt.py (the runs are in benchmarks/README.md): 6 epochs reach a test loss
+0.44 nats/char below the bigram's in about 190 s on 2 shared CPU cores."""
 
 RECIPE = {
     # the model
@@ -9,7 +10,7 @@ RECIPE = {
     "heads": 4,
     "dropout": 0.0,
     # the training
-    "epochs": 4,
+    "epochs": 6,
     "batch_size": 128,
     "optimizer": "adamw",
     "lr": 3e-3,
