@@ -3,7 +3,8 @@
 ``load_corpus`` fetches and splits the names, ``Vocab`` and ``NameDataset`` make them index
 batches, ``BigramModel`` is the count-based baseline, ``NameGPT`` the model, ``char_loss`` and
 ``split_loss`` its loss in nats per character, ``sample`` draws new names, ``RECIPE`` its
-training settings.
+training settings. A saved model is rebuilt from ``Vocab(vocab.chars)`` and the options of
+``NameGPT``; the corpus is not needed to sample.
 """
 
 from .batches import IGNORE, NameDataset

@@ -1,5 +1,8 @@
 """The loss in nats per character: cross-entropy of the next-token logits, padding ignored."""
 
+import contextlib
+from collections.abc import Iterator
+
 import tensorgrad as tg
 import tensorgrad.nn.functional as F
 from tensorgrad.data import DataLoader
@@ -18,19 +21,26 @@ def char_loss(model, batch) -> tuple[tg.Tensor, int]:
     return loss, int((targets != IGNORE).sum().item())
 
 
-def split_loss(model, dataset, batch_size: int = 1024) -> float:
-    """Mean loss in nats per character (every target of every name) over a ``NameDataset``,
-    in eval mode and without gradients; the model's mode is restored afterwards."""
+@contextlib.contextmanager
+def inference(model) -> Iterator[None]:
+    """The block runs ``model`` in eval mode without gradients; its mode is restored after."""
     was_training = model.training
     model.eval()
-    total, count = 0.0, 0
     try:
         with tg.no_grad():
-            for batch in DataLoader(dataset, batch_size=batch_size):
-                loss, n = char_loss(model, batch)
-                total, count = total + loss.item() * n, count + n
+            yield
     finally:
         model.train(was_training)
+
+
+def split_loss(model, dataset, batch_size: int = 1024) -> float:
+    """Mean loss in nats per character (every target of every name) over a ``NameDataset``,
+    computed under ``inference(model)``."""
+    total, count = 0.0, 0
+    with inference(model):
+        for batch in DataLoader(dataset, batch_size=batch_size):
+            loss, n = char_loss(model, batch)
+            total, count = total + loss.item() * n, count + n
     if count == 0:
         raise ValueError("split_loss: the dataset holds no names")
     return total / count

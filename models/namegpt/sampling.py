@@ -4,6 +4,7 @@ import numpy as np
 
 import tensorgrad as tg
 
+from .loss import inference
 from .vocab import Vocab
 
 
@@ -26,20 +27,15 @@ def sample(model, vocab: Vocab, n: int, *, temperature: float = 1.0, top_k: int 
     device = next(model.parameters()).device
     ids = np.full((n, 1), vocab.boundary, np.int64)
     done = np.zeros(n, bool)
-    was_training = model.training
-    model.eval()
-    try:
-        with tg.no_grad():
-            for _ in range(model.block_size):
-                if done.all():
-                    break
-                logits = model(tg.tensor(ids, device=device))[:, -1].cpu().numpy()
-                choice = draw(logits.astype(np.float64) / temperature, top_k, rng)
-                choice[done] = vocab.boundary
-                done |= choice == vocab.boundary
-                ids = np.concatenate([ids, choice[:, None]], axis=1)
-    finally:
-        model.train(was_training)
+    with inference(model):
+        for _ in range(model.block_size):
+            if done.all():
+                break
+            logits = model(tg.tensor(ids, device=device))[:, -1].cpu().numpy()
+            choice = draw(logits.astype(np.float64) / temperature, top_k, rng)
+            choice[done] = vocab.boundary
+            done |= choice == vocab.boundary
+            ids = np.concatenate([ids, choice[:, None]], axis=1)
     return [vocab.decode(row) for row in ids]
 
 
