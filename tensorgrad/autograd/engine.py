@@ -90,26 +90,37 @@ def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed, anoma
     """Yield ``(input vertex, gradient)`` for each input of ``node`` that takes a gradient."""
     op = node.op
     out = None if node.out_data is None else Tensor._make(node.out_data, create_graph, node)
-    extra = (node.residual,) if op.residual else ()
-    variadic = callable(op.vjps)
+    args = (grad, out, *node.inputs, *((node.residual,) if op.residual else ()))
+    variadic = callable(op.vjps) and not op.joint
+    joint = None
     for i, t in enumerate(node.inputs):
         if not t.requires_grad:
             continue
         child = _vertex(t)
         if needed is not None and id(child) not in needed:
             continue
-        vjp = op.vjp_for(i)
-        if vjp is None:
+        if op.joint:
+            if joint is None:  # once for all inputs
+                joint = _call_vjp(op.vjps, args, node.params, anomaly)
+            g = joint[i]
+        else:
+            vjp = op.vjp_for(i)
+            kwargs = dict(node.params, index=i) if variadic else node.params
+            g = None if vjp is None else _call_vjp(vjp, args, kwargs, anomaly)
+        if g is None:
             continue
-        kwargs = dict(node.params, index=i) if variadic else node.params
+        g = _fit(g, t)
         if anomaly:
-            with suspended():
-                g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
             where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
             check_finite(g.data, f"backward (gradient of input {i})", op.name, where)
-        else:
-            g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
         yield child, g
+
+
+def _call_vjp(vjp, args: tuple, kwargs: dict, anomaly: bool):
+    if not anomaly:
+        return vjp(*args, **kwargs)
+    with suspended():
+        return vjp(*args, **kwargs)
 
 
 def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_graph=False):

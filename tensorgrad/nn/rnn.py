@@ -2,10 +2,9 @@
 gate order (LSTM i, f, g, o; GRU r, z, n), initialisation and return values.
 
 Each layer and direction projects the whole input sequence with one matmul
-(``x @ W_ih^T + b_ih`` for every step at once), then runs one small cell per step on the
-hidden state: a linear for ``h @ W_hh^T + b_hh``, then the cell's pointwise part (tanh or
-relu for RNN; one fused primitive each for LSTM and GRU, ``ops/recurrent.py``, whose VJPs
-differentiate again, so higher-order gradients hold).
+(``x @ W_ih^T + b_ih`` for every step at once), then runs the recurrence over the sequence as
+one primitive (``ops/recurrent.py``: one matmul and a few array operations per step, one
+backward pass through time, VJPs that differentiate again, so higher-order gradients hold).
 """
 
 import math
@@ -13,7 +12,7 @@ import math
 from .. import creation
 from .. import functions as fn
 from ..errors import OpError
-from ..ops.recurrent import GRU_CELL, LSTM_CELL
+from ..ops.recurrent import GRU_SCAN, LSTM_SCAN, RNN_SCAN
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -22,25 +21,6 @@ from .module import Module
 
 _KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _rnn_cell(activation):
-    def cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
-        return (activation(x_proj + F.linear(h, w_hh, b_hh)),)
-
-    return cell
-
-
-def _lstm_cell(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh):
-    """c' = f*c + i*g, h' = o*tanh(c'), the gates i, f, g, o in W's row order (one fused op)."""
-    out = LSTM_CELL(x_proj + F.linear(h, w_hh, b_hh), c)
-    hidden = c.shape[-1]
-    return out[..., :hidden], out[..., hidden:]
-
-
-def _gru_cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
-    """n = tanh(x_n + r*(W_hn h + b_hn)), h' = (1-z)*n + z*h, the gates r, z, n in W's order."""
-    return (GRU_CELL(x_proj, F.linear(h, w_hh, b_hh), h),)
 
 
 class RNNBase(Module):
@@ -95,12 +75,20 @@ class RNNBase(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
-    def _cell(self):
+    def _scan(self, x_proj: Tensor, state: tuple, w_hh: Tensor, b_hh, reverse: bool) -> tuple:
+        """(every step's hidden state (L, N, H), final states) of one layer and direction."""
+        last = 0 if reverse else -1
+        bias = () if b_hh is None else (b_hh,)
         if self.mode == "LSTM":
-            return _lstm_cell
+            out = LSTM_SCAN(x_proj, *state, w_hh, *bias, reverse=reverse)
+            hidden = self.hidden_size
+            return out[..., :hidden], (out[last, :, :hidden], out[last, :, hidden:])
         if self.mode == "GRU":
-            return _gru_cell
-        return _rnn_cell(fn.tanh if self.mode == "RNN_TANH" else fn.relu)
+            out = GRU_SCAN(x_proj, *state, w_hh, *bias, reverse=reverse)
+        else:
+            kind = "tanh" if self.mode == "RNN_TANH" else "relu"
+            out = RNN_SCAN(x_proj, *state, w_hh, *bias, nonlinearity=kind, reverse=reverse)
+        return out, (out[last],)
 
     def _check_input(self, input: Tensor, hx, states: int) -> tuple:  # noqa: A002
         """The input as (L, N, H_in) and the initial states as (layers*D, N, H) tuples."""
@@ -141,7 +129,7 @@ class RNNBase(Module):
     def _run(self, input: Tensor, hx, states: int):  # noqa: A002
         x, initial, batched = self._check_input(input, hx, states)
         directions = 2 if self.bidirectional else 1
-        cell, finals = self._cell(), [[] for _ in range(states)]
+        finals = [[] for _ in range(states)]
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
@@ -150,13 +138,9 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = params
                 x_proj = F.linear(x, w_ih, b_ih)  # every step's input projection at once
                 state = tuple(s[layer * directions + direction] for s in initial)
-                steps = range(x.shape[0] - 1, -1, -1) if direction else range(x.shape[0])
-                hs = [None] * x.shape[0]
-                for t in steps:
-                    state = cell(x_proj[t], *state, w_hh, b_hh)
-                    hs[t] = state[0]
-                outputs.append(fn.stack(hs, 0))
-                for k, s in enumerate(state):
+                hs, final = self._scan(x_proj, state, w_hh, b_hh, bool(direction))
+                outputs.append(hs)
+                for k, s in enumerate(final):
                     finals[k].append(s)
             x = outputs[0] if directions == 1 else fn.cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
