@@ -82,7 +82,8 @@ def main() -> None:
     if torch is not None:
         torch.set_num_threads(args.threads)
     rows, results = compare_cases(cases(tg), measure, args.repeats, torch, "case")
-    print(f"milliseconds per call, median of {args.repeats} (lstm/gru: {SEQ} steps per call, lstm_mnist: 28)")
+    print(f"milliseconds per call, median of {args.repeats} (lstm/gru: {SEQ} steps per call, "
+          "lstm_mnist: 28)")  # fmt: skip
     print_table(rows, ["case", "library", "forward_ms", "forward_backward_ms"])
     write_json(args.json, {"environment": environment(args.threads), "milliseconds": results})
 
