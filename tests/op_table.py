@@ -410,7 +410,7 @@ ROWS: list[Row] = [
     ),
     Row(
         "softmax",
-        ("log_softmax", "exp"),
+        ("softmax",),
         tg.softmax,
         lambda x, dim: np.exp(np_log_softmax(x, dim)),
         with_dims(single=True, keepdim=False),

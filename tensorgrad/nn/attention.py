@@ -107,7 +107,7 @@ def scaled_dot_product_attention(
         raise OpError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
     _check_qkv(query, key, value, op)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = fn.matmul(query, fn.transpose(key, -2, -1)) * scale
+    scores = fn.matmul(query * scale, fn.transpose(key, -2, -1))  # scaled as (L, E), not (L, S)
     if is_causal:
         mask = _causal(query.shape[-2], key.shape[-2], query)
     elif attn_mask is not None:

@@ -96,7 +96,7 @@ def lstm_backward(grad, c0, w_hh, out, acts, tanh_c) -> tuple:
     dh_t o (1 - tanh(c_t)^2), dh_t = dL/dh_t + d gates_{t+1} W_hh; d(i, f, g, o) =
     dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o)."""
     xp = array_module(acts)
-    steps, batch, hidden = out.shape[0], out.shape[1], c0.shape[-1]
+    steps, hidden = out.shape[0], c0.shape[-1]
     i, f, g, o = (acts[..., k * hidden : (k + 1) * hidden] for k in range(4))
     factors = xp.empty_like(acts)  # d gates_t = factors_t * (dc_t, dc_t, dc_t, dh_t)
     f_i, f_f, f_g, f_o = (factors[..., k * hidden : (k + 1) * hidden] for k in range(4))
@@ -119,9 +119,7 @@ def lstm_backward(grad, c0, w_hh, out, acts, tanh_c) -> tuple:
         dc_t += grad_c[t]
         if dc is not None:
             dc_t += dc
-        d_t, f_t = d[t].reshape(batch, 4, hidden), factors[t].reshape(batch, 4, hidden)
-        xp.multiply(f_t[:, :3], dc_t[:, None, :], out=d_t[:, :3])
-        xp.multiply(f_t[:, 3], dh_t, out=d_t[:, 3])
+        xp.multiply(factors[t], xp.concatenate([dc_t, dc_t, dc_t, dh_t], -1), out=d[t])
         dh, dc = d[t] @ w_hh, dc_t * f[t]
     return d, dh, dc
 
