@@ -26,28 +26,26 @@ def _in_time_order(fn):
     return reference
 
 
-def _pre_activations(x, h, w_hh, b_hh):
-    return x + h @ w_hh.T + (0.0 if b_hh is None else b_hh)
-
-
 @_in_time_order
-def np_rnn_scan(x, h, w_hh, b_hh=None, *, nonlinearity):
+def np_rnn_scan(x, h, w_hh, *, nonlinearity):
     out = []
     for x_t in x:
-        pre = _pre_activations(x_t, h, w_hh, b_hh)
+        pre = x_t + h @ w_hh.T
         h = np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0.0)
         out.append(h)
     return out
 
 
 @_in_time_order
-def np_lstm_scan(x, h, c, w_hh, b_hh=None):
-    """PyTorch's LSTM cell, gates i, f, g, o; each step's [h, c]."""
+def np_lstm_scan(x, h, c, w_hh, w_hr=None):
+    """PyTorch's LSTM cell, gates i, f, g, o, h projected by W_hr when given; each step's
+    [h, c]."""
     out = []
     for x_t in x:
-        i, f, g, o = np.split(_pre_activations(x_t, h, w_hh, b_hh), 4, axis=-1)
+        i, f, g, o = np.split(x_t + h @ w_hh.T, 4, axis=-1)
         c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
         h = _sigmoid(o) * np.tanh(c)
+        h = h if w_hr is None else h @ w_hr.T
         out.append(np.concatenate([h, c], axis=-1))
     return out
 
@@ -67,37 +65,44 @@ def np_gru_scan(x, h, w_hh, b_hh=None):
 
 
 @st.composite
-def scan_args(draw, gates: int, states: int, **params):
-    """(x_proj (T, N, G*H), the initial states (N, H), w_hh (G*H, H)[, b_hh]) and params."""
-    steps, batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    inputs = [draw(arrays((steps, batch, gates * hidden), -2, 2))]
-    inputs += [draw(arrays((batch, hidden), -1, 1)) for _ in range(states)]
-    inputs.append(draw(arrays((gates * hidden, hidden), -1, 1)))
-    if draw(st.booleans()):
+def scan_args(draw, gates: int, optional: str | None = None, **params):
+    """(x_proj (T, N, G*H), h0 (N, P)[, c0 (N, H)], w_hh (G*H, P)[, the optional input]) and
+    params; ``optional``: "w_hr" (P, H), P < H (LSTM's projection), or "b_hh" (G*H,)."""
+    steps, batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    given = optional is not None and draw(st.booleans())
+    proj = (
+        draw(st.integers(1, hidden - 1)) if given and optional == "w_hr" and hidden > 1 else hidden
+    )
+    inputs = [
+        draw(arrays((steps, batch, gates * hidden), -2, 2)),
+        draw(arrays((batch, proj), -1, 1)),
+    ]
+    if gates == 4:
+        inputs.append(draw(arrays((batch, hidden), -1, 1)))
+    inputs.append(draw(arrays((gates * hidden, proj), -1, 1)))
+    if given and optional == "b_hh":
         inputs.append(draw(arrays((gates * hidden,), -1, 1)))
+    elif proj < hidden:
+        inputs.append(draw(arrays((proj, hidden), -1, 1)))
     return inputs, {"reverse": draw(st.booleans()), **params}
 
 
-def _relu_pre_activations(x, h, w_hh, b_hh=None, *, reverse, nonlinearity):
-    """Every step's pre-activation of the relu RNN (to keep finite differences off the kink)."""
-    pres = []
-    for x_t in x[::-1] if reverse else x:
-        pre = _pre_activations(x_t, h, w_hh, b_hh)
-        pres.append(pre)
-        h = np.maximum(pre, 0.0)
-    return np.stack(pres)
-
-
 def _off_the_kink(args) -> bool:
-    inputs, params = args
-    return bool(np.abs(_relu_pre_activations(*inputs, **params)).min() > 1e-2)
+    """Every pre-activation of the relu RNN away from 0, so finite differences see no kink."""
+    (x, h, w_hh), params = args
+    for x_t in x[::-1] if params["reverse"] else x:
+        pre = x_t + h @ w_hh.T
+        if np.abs(pre).min() <= 1e-2:
+            return False
+        h = np.maximum(pre, 0.0)
+    return True
 
 
 ROWS = [
     Row("rnn_scan_tanh", ("rnn_scan",), RNN_SCAN, np_rnn_scan,
-        scan_args(1, 1, nonlinearity="tanh")),
+        scan_args(1, nonlinearity="tanh")),
     Row("rnn_scan_relu", ("rnn_scan",), RNN_SCAN, np_rnn_scan,
-        scan_args(1, 1, nonlinearity="relu").filter(_off_the_kink)),
-    Row("lstm_scan", ("lstm_scan",), LSTM_SCAN, np_lstm_scan, scan_args(4, 2)),
-    Row("gru_scan", ("gru_scan",), GRU_SCAN, np_gru_scan, scan_args(3, 1)),
+        scan_args(1, nonlinearity="relu").filter(_off_the_kink)),
+    Row("lstm_scan", ("lstm_scan",), LSTM_SCAN, np_lstm_scan, scan_args(4, "w_hr")),
+    Row("gru_scan", ("gru_scan",), GRU_SCAN, np_gru_scan, scan_args(3, "b_hh")),
 ]  # fmt: skip

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import creation
 from .. import functions as fn
 from ..backends import array_module, array_on
 from ..errors import OpError
@@ -138,8 +139,10 @@ class MultiheadAttention(Module):
     ``q_proj_weight``/``k_proj_weight``/``v_proj_weight`` when ``kdim``/``vdim`` differ from
     ``embed_dim``; ``out_proj.weight``/``out_proj.bias``), initialisation (Xavier-uniform
     projections, zero biases) and forward. Inputs are (L, N, E), (N, L, E) with
-    ``batch_first`` or unbatched (L, E). ``add_bias_kv`` and ``add_zero_attn`` are not
-    implemented (an error says so)."""
+    ``batch_first`` or unbatched (L, E). ``add_bias_kv`` appends the learned ``bias_k`` and
+    ``bias_v`` (1, 1, E) (Xavier-normal) to the keys and values as one more source position,
+    ``add_zero_attn`` a position of zeros after that (per head); the masks let every query
+    attend to both."""
 
     def __init__(
         self,
@@ -159,10 +162,6 @@ class MultiheadAttention(Module):
             raise OpError(
                 f"MultiheadAttention: embed_dim {embed_dim} must be a positive multiple of "
                 f"num_heads {num_heads}"
-            )
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv and add_zero_attn are not implemented"
             )
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
@@ -184,6 +183,12 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        if add_bias_kv:
+            self.bias_k = _empty((1, 1, embed_dim), dtype)
+            self.bias_v = _empty((1, 1, embed_dim), dtype)
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -195,6 +200,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _projections(self) -> tuple:
         """(W_q, W_k, W_v) and (b_q, b_k, b_v), slices of the packed parameters when packed."""
@@ -267,12 +275,23 @@ class MultiheadAttention(Module):
         heads, head_dim = self.num_heads, self.head_dim
         (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
 
-        def split_heads(x, w, b):  # (T, N, E_in) -> (N, heads, T, head_dim)
-            x = F.linear(x, w, b)
+        def split_heads(x):  # (T, N, E) -> (N, heads, T, head_dim)
             return fn.permute(x.reshape(x.shape[0], batch, heads, head_dim), 1, 2, 0, 3)
 
-        q, k, v = (split_heads(*a) for a in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
+        q, k, v = (F.linear(*a) for a in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
+        added = 0  # source positions appended to the keys and values
+        if self.bias_k is not None:
+            k = fn.cat([k, self.bias_k.expand(1, batch, embed)], 0)
+            v = fn.cat([v, self.bias_v.expand(1, batch, embed)], 0)
+            added += 1
+        q, k, v = split_heads(q), split_heads(k), split_heads(v)
+        if self.add_zero_attn:
+            zeros = creation.zeros((batch, heads, 1, head_dim), dtype=k.dtype, device=k.device)
+            k, v = fn.cat([k, zeros], 2), fn.cat([v, zeros], 2)
+            added += 1
         mask = self._merged_mask(attn_mask, key_padding_mask, query, batch, length, source)
+        if mask is not None and added:  # every query may attend to the appended positions
+            mask = array_module(mask).pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, added)])
         dropout_p = self.dropout if self.training else 0.0
         if need_weights:
             scores = fn.matmul(q * (1.0 / math.sqrt(head_dim)), fn.transpose(k, -2, -1))

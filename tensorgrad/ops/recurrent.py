@@ -1,15 +1,19 @@
 """Recurrences over a whole sequence, one primitive each: ``rnn_scan``, ``lstm_scan`` and
 ``gru_scan``, what ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` run per layer and direction.
 
-Each takes ``x_proj`` (T, N, G), every step's input projection ``x_t W_ih^T + b_ih`` (one
-matmul over the whole sequence, done before), the initial state ``h0`` (N, H) (and ``c0`` for
-the LSTM), ``w_hh`` (G, H) and optionally ``b_hh`` (G,), gates in PyTorch's order (LSTM i, f,
-g, o; GRU r, z, n). ``reverse=True`` runs from the last step to the first (a bidirectional
-layer's second direction); outputs stay in input order.
+Each takes ``x_proj`` (T, N, G), every step's input projection (one matmul over the whole
+sequence, done before), the initial state ``h0`` (N, H) (and ``c0`` for the LSTM) and ``w_hh``
+(G, H), gates in PyTorch's order (LSTM i, f, g, o; GRU r, z, n). Where the recurrent bias only
+adds to the pre-activations (RNN, LSTM) the caller folds it into ``x_proj``; the GRU's sits
+inside ``r * (...)``, so ``gru_scan`` takes ``b_hh`` (G,) as an optional last input.
+``reverse=True`` runs from the last step to the first (a bidirectional layer's second
+direction); outputs stay in input order.
 
-- ``rnn_scan``: h_t = act(x_t + W_hh h_{t-1} + b_hh), act tanh or relu -> (T, N, H)
-- ``lstm_scan``: c_t = f c_{t-1} + i g, h_t = o tanh(c_t) -> (T, N, 2H), [h_t, c_t] side by side
-- ``gru_scan``: n = tanh(x_n + r (W_hn h_{t-1} + b_hn)), h_t = n + z (h_{t-1} - n) -> (T, N, H)
+- ``rnn_scan(x_proj, h0, w_hh)``: h_t = act(x_t + W_hh h_{t-1}), act tanh or relu -> (T, N, H)
+- ``lstm_scan(x_proj, h0, c0, w_hh[, w_hr])``: c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
+  [times W_hr^T (P, H): LSTM's ``proj_size``] -> (T, N, P + H), [h_t, c_t] side by side
+- ``gru_scan(x_proj, h0, w_hh[, b_hh])``: n = tanh(x_n + r (W_hn h_{t-1} + b_hn)),
+  h_t = n + z (h_{t-1} - n) -> (T, N, H)
 
 Why one primitive: composed of per-step ops, each step records a dozen nodes, and the backward
 sums a sequence-sized, zero-filled gradient for every ``x_proj[t]`` slice (O(T^2) memory
@@ -40,34 +44,23 @@ def _previous(first, states):
     return CAT(first[None], states[:-1], dim=0)
 
 
-def _weight_grads(d_pre, h_prev, bias: bool) -> tuple:
-    """(dW_hh, [db_hh]): d_pre_t^T h_{t-1} and d_pre_t summed over all steps, one matmul
-    (arrays or Tensors)."""
-    rows = d_pre.reshape(-1, d_pre.shape[-1])
-    dw = rows.T @ h_prev.reshape(-1, h_prev.shape[-1])
-    return (dw, rows.sum(0)) if bias else (dw,)
-
-
-def _split(rest: tuple, states: int) -> tuple:
-    """(initial states, w_hh, b_hh or None, residual) from a VJP's arguments after x_proj."""
-    *inputs, saved = rest
-    w_hh, *b_hh = inputs[states:]
-    return tuple(inputs[:states]), w_hh, (b_hh[0] if b_hh else None), saved
+def _summed_outer(d, x):
+    """sum_t d_t^T x_t over all steps (T, N, A) and (T, N, B): one matmul, arrays or Tensors."""
+    return d.reshape(-1, d.shape[-1]).T @ x.reshape(-1, x.shape[-1])
 
 
 def _data(*tensors) -> tuple:
-    return tuple(t.data for t in tensors)
+    return tuple(None if t is None else t.data for t in tensors)
 
 
 # -- RNN ---------------------------------------------------------------------------------------
-def _rnn_scan_forward(x_proj, h0, w_hh, *b_hh, nonlinearity, reverse):
-    hs = arrays.rnn_forward(_flip(x_proj, reverse), h0, w_hh, *(b_hh or [None]), nonlinearity)
+def _rnn_scan_forward(x_proj, h0, w_hh, *, nonlinearity, reverse):
+    hs = arrays.rnn_forward(_flip(x_proj, reverse), h0, w_hh, nonlinearity)
     return _flip(hs, reverse), hs
 
 
-def _rnn_recorded(grad, x, h0, w_hh, b_hh, nonlinearity):
+def _rnn_recorded(grad, x, h0, w_hh, nonlinearity):
     """(d pre, dh0, hs) with tensorgrad ops, the recurrence recomputed from x (time order)."""
-    x = x if b_hh is None else x + b_hh
     hs, h = [], h0
     for t in range(x.shape[0]):
         pre = x[t] + h @ w_hh.mT
@@ -85,32 +78,30 @@ def _rnn_recorded(grad, x, h0, w_hh, b_hh, nonlinearity):
     return _stack(d), dh, hs
 
 
-def _rnn_scan_vjp(grad, out, x_proj, *rest, nonlinearity, reverse):
-    """d/d(x_proj, h0, W_hh, b_hh) through time: d pre_t = (dL/dh_t + d pre_{t+1} W_hh)
-    act'(pre_t), act' = 1 - h^2 (tanh) or [h > 0] (relu)"""
-    (h0,), w_hh, b_hh, hs = _split(rest, 1)
-    grad, bias = _flip(grad, reverse), b_hh is not None
+def _rnn_scan_vjp(grad, out, x_proj, h0, w_hh, hs, *, nonlinearity, reverse):
+    """d/d(x_proj, h0, W_hh) through time: d pre_t = (dL/dh_t + d pre_{t+1} W_hh) act'(pre_t),
+    act' = 1 - h^2 (tanh) or [h > 0] (relu)"""
+    grad = _flip(grad, reverse)
     if is_grad_enabled():
-        x = _flip(x_proj, reverse)
-        d_pre, dh0, hs = _rnn_recorded(grad, x, h0, w_hh, b_hh, nonlinearity)
-        weights = _weight_grads(d_pre, _previous(h0, hs), bias)
+        d_pre, dh0, hs = _rnn_recorded(grad, _flip(x_proj, reverse), h0, w_hh, nonlinearity)
+        h_prev = _previous(h0, hs)
     else:
         grad, h0, w_hh = _data(grad, h0, w_hh)
         d_pre, dh0 = arrays.rnn_backward(grad, w_hh, hs, nonlinearity)
-        weights = _weight_grads(d_pre, arrays.previous(h0, hs), bias)
-    return (_flip(d_pre, reverse), dh0, *weights)
+        h_prev = arrays.previous(h0, hs)
+    return _flip(d_pre, reverse), dh0, _summed_outer(d_pre, h_prev)
 
 
 # -- LSTM --------------------------------------------------------------------------------------
-def _lstm_scan_forward(x_proj, h0, c0, w_hh, *b_hh, reverse):
-    out, acts, tanh_c = arrays.lstm_forward(_flip(x_proj, reverse), h0, c0, w_hh, *(b_hh or [None]))
+def _lstm_scan_forward(x_proj, h0, c0, w_hh, *w_hr, reverse):
+    out, acts, tanh_c = arrays.lstm_forward(_flip(x_proj, reverse), h0, c0, w_hh, *w_hr)
     return _flip(out, reverse), (out, acts, tanh_c)
 
 
-def _lstm_recorded(grad, x, h0, c0, w_hh, b_hh):
-    """(d gates, dh0, dc0, hs) with tensorgrad ops, the recurrence recomputed from x."""
-    hidden = h0.shape[-1]
-    x = x if b_hh is None else x + b_hh
+def _lstm_recorded(grad, x, h0, c0, w_hh, w_hr):
+    """(d gates, dh0, dc0, h_{t-1}, dL/dh_t, o tanh(c_t)) with tensorgrad ops, the recurrence
+    recomputed from x (time order); the last two for W_hr's gradient."""
+    hidden, proj = c0.shape[-1], h0.shape[-1]
     steps, h, c = [], h0, c0
     for t in range(x.shape[0]):
         pre = x[t] + h @ w_hh.mT
@@ -119,12 +110,13 @@ def _lstm_recorded(grad, x, h0, c0, w_hh, b_hh):
         c_prev, c = c, f * c + i * g
         tanh_c = c.tanh()
         steps.append((h, c_prev, i, f, g, o, tanh_c))
-        h = o * tanh_c
-    grad_h, grad_c = grad[..., :hidden], grad[..., hidden:]
-    d, dh, dc = [None] * x.shape[0], None, None
+        h = o * tanh_c if w_hr is None else (o * tanh_c) @ w_hr.mT
+    grad_h, grad_c = grad[..., :proj], grad[..., proj:]
+    d, d_proj, dh, dc = [None] * x.shape[0], [None] * x.shape[0], None, None
     for t in range(x.shape[0] - 1, -1, -1):
         _, c_prev, i, f, g, o, tanh_c = steps[t]
-        dh_t = grad_h[t] if dh is None else grad_h[t] + dh
+        dh_t = d_proj[t] = grad_h[t] if dh is None else grad_h[t] + dh
+        dh_t = dh_t if w_hr is None else dh_t @ w_hr
         dc_t = grad_c[t] + dh_t * o * (1.0 - tanh_c * tanh_c)
         dc_t = dc_t if dc is None else dc_t + dc
         parts = (dc_t * g * i * (1.0 - i), dc_t * c_prev * f * (1.0 - f),
@@ -132,23 +124,29 @@ def _lstm_recorded(grad, x, h0, c0, w_hh, b_hh):
         d[t] = CAT(*parts, dim=parts[0].ndim - 1)
         dh, dc = d[t] @ w_hh, dc_t * f
     h_prev = _stack([step[0] for step in steps])
-    return _stack(d), dh, dc, h_prev
+    h_full = _stack([step[5] * step[6] for step in steps])
+    return _stack(d), dh, dc, h_prev, _stack(d_proj), h_full
 
 
-def _lstm_scan_vjp(grad, out, x_proj, *rest, reverse):
-    """d/d(x_proj, h0, c0, W_hh, b_hh) through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} +
-    dh_t o (1 - tanh(c_t)^2), dh_t = dL/dh_t + d gates_{t+1} W_hh, d(i, f, g, o) =
-    dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o) (pre-activations)"""
-    (h0, c0), w_hh, b_hh, (out, acts, tanh_c) = _split(rest, 2)
-    grad, bias = _flip(grad, reverse), b_hh is not None
+def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse):
+    """d/d(x_proj, h0, c0, W_hh[, W_hr]) through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} +
+    dh_t o (1 - tanh(c_t)^2), dh_t = (dL/dh_t + d gates_{t+1} W_hh) [W_hr], d(i, f, g, o) =
+    dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o) (pre-activations);
+    d W_hr = sum_t (dL/dh_t)^T o tanh(c_t)"""
+    *w_hr, (out, acts, tanh_c) = rest
+    w_hr = w_hr[0] if w_hr else None
+    grad = _flip(grad, reverse)
     if is_grad_enabled():
         x = _flip(x_proj, reverse)
-        d_gates, dh0, dc0, h_prev = _lstm_recorded(grad, x, h0, c0, w_hh, b_hh)
+        d_gates, dh0, dc0, h_prev, d_proj, h_full = _lstm_recorded(grad, x, h0, c0, w_hh, w_hr)
     else:
-        grad, h0, c0, w_hh = _data(grad, h0, c0, w_hh)
-        d_gates, dh0, dc0 = arrays.lstm_backward(grad, c0, w_hh, out, acts, tanh_c)
+        grad, h0, c0, w_hh, w_hr = _data(grad, h0, c0, w_hh, w_hr)
+        d_gates, dh0, dc0, d_proj = arrays.lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c)
+        hidden = c0.shape[-1]
         h_prev = arrays.previous(h0, out[..., : h0.shape[-1]])
-    return (_flip(d_gates, reverse), dh0, dc0, *_weight_grads(d_gates, h_prev, bias))
+        h_full = None if w_hr is None else acts[..., 3 * hidden :] * tanh_c
+    grads = (_flip(d_gates, reverse), dh0, dc0, _summed_outer(d_gates, h_prev))
+    return grads if w_hr is None else grads + (_summed_outer(d_proj, h_full),)
 
 
 # -- GRU ---------------------------------------------------------------------------------------
@@ -181,24 +179,25 @@ def _gru_recorded(grad, x, h0, w_hh, b_hh):
     return _stack(d_x), dh, _stack(d_h), _stack([step[0] for step in steps])
 
 
-def _gru_scan_vjp(grad, out, x_proj, *rest, reverse):
-    """d/d(x_proj, h0, W_hh, b_hh) through time: dn = dh (1-z)(1-n^2), dz = dh (h_{t-1}-n)
+def _gru_scan_vjp(grad, out, x_proj, h0, w_hh, *rest, reverse):
+    """d/d(x_proj, h0, W_hh[, b_hh]) through time: dn = dh (1-z)(1-n^2), dz = dh (h_{t-1}-n)
     z(1-z), dr = dn h_n r(1-r); d x_proj = (dr, dz, dn), d h_proj = (dr, dz, dn r), dh_{t-1} =
     dh z + d h_proj W_hh (pre-activations)"""
-    (h0,), w_hh, b_hh, (hs, acts, n) = _split(rest, 1)
-    grad, bias = _flip(grad, reverse), b_hh is not None
+    *b_hh, (hs, acts, n) = rest
+    b_hh = b_hh[0] if b_hh else None
+    grad = _flip(grad, reverse)
     if is_grad_enabled():
-        x = _flip(x_proj, reverse)
-        d_x, dh0, d_h, h_prev = _gru_recorded(grad, x, h0, w_hh, b_hh)
+        d_x, dh0, d_h, h_prev = _gru_recorded(grad, _flip(x_proj, reverse), h0, w_hh, b_hh)
     else:
         grad, h0, w_hh = _data(grad, h0, w_hh)
         d_x, dh0, d_h = arrays.gru_backward(grad, h0, w_hh, hs, acts, n)
         h_prev = arrays.previous(h0, hs)
-    return (_flip(d_x, reverse), dh0, *_weight_grads(d_h, h_prev, bias))
+    grads = (_flip(d_x, reverse), dh0, _summed_outer(d_h, h_prev))
+    return grads if b_hh is None else grads + (d_h.reshape(-1, d_h.shape[-1]).sum(0),)
 
 
-# scan(x_proj, h0[, c0], w_hh[, b_hh], reverse=...) -> every step's state (LSTM: [h, c]);
-# residual: what the fast backward reads, in time order
+# scan(x_proj, h0[, c0], w_hh[, w_hr or b_hh], reverse=...) -> every step's state (LSTM: [h,
+# c]); residual: what the fast backward reads, in time order
 RNN_SCAN = defop("rnn_scan", _rnn_scan_forward, _rnn_scan_vjp, residual=True, joint=True)
 LSTM_SCAN = defop("lstm_scan", _lstm_scan_forward, _lstm_scan_vjp, residual=True, joint=True)
 GRU_SCAN = defop("gru_scan", _gru_scan_forward, _gru_scan_vjp, residual=True, joint=True)

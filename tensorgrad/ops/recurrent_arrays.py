@@ -24,10 +24,9 @@ def previous(first, states):
 
 
 # -- RNN ---------------------------------------------------------------------------------------
-def rnn_forward(x, h0, w_hh, b_hh, nonlinearity: str):
-    """hs (T, N, H), h_t = act(x_t + h_{t-1} W_hh^T + b_hh)."""
+def rnn_forward(x, h0, w_hh, nonlinearity: str):
+    """hs (T, N, H), h_t = act(x_t + h_{t-1} W_hh^T)."""
     xp = array_module(x)
-    x = x if b_hh is None else x + b_hh
     w_t = xp.ascontiguousarray(w_hh.T)  # a small batch's matmul is fastest on this layout
     hs = xp.empty(x.shape[:2] + (h0.shape[-1],), x.dtype)
     h = h0
@@ -64,46 +63,52 @@ def _lstm_gate_scales(xp, hidden: int, dtype) -> tuple:
     return half, offset
 
 
-def lstm_forward(x, h0, c0, w_hh, b_hh) -> tuple:
-    """(out (T, N, 2H) holding [h_t, c_t], the activated gates i, f, g, o (T, N, 4H), tanh(c_t))."""
+def lstm_forward(x, h0, c0, w_hh, w_hr=None) -> tuple:
+    """(out (T, N, P + H) holding [h_t, c_t], the activated gates i, f, g, o (T, N, 4H),
+    tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without)."""
     xp = array_module(x)
-    steps, batch, hidden = x.shape[0], x.shape[1], h0.shape[-1]
+    steps, batch, hidden, proj = x.shape[0], x.shape[1], c0.shape[-1], h0.shape[-1]
     scale, offset = _lstm_gate_scales(xp, hidden, x.dtype)
     w_t = xp.ascontiguousarray(w_hh.T)  # a small batch's matmul is fastest on this layout
+    w_hr_t = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
     acts = xp.empty(x.shape, x.dtype)
-    out = xp.empty((steps, batch, 2 * hidden), x.dtype)
+    out = xp.empty((steps, batch, proj + hidden), x.dtype)
     tanh_c = xp.empty((steps, batch, hidden), x.dtype)
     h, c = h0, c0
     for t in range(steps):
         a = xp.matmul(h, w_t, out=acts[t])
         a += x[t]
-        if b_hh is not None:
-            a += b_hh
         a *= scale
         xp.tanh(a, out=a)
         a *= scale
         a += offset
         i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
-        c = xp.multiply(f, c, out=out[t, :, hidden:])
+        c = xp.multiply(f, c, out=out[t, :, proj:])
         c += i * g
         xp.tanh(c, out=tanh_c[t])
-        h = xp.multiply(o, tanh_c[t], out=out[t, :, :hidden])
+        if w_hr_t is None:
+            h = xp.multiply(o, tanh_c[t], out=out[t, :, :proj])
+        else:
+            h = out[t, :, :proj]
+            h[...] = (o * tanh_c[t]) @ w_hr_t
     return out, acts, tanh_c
 
 
-def lstm_backward(grad, c0, w_hh, out, acts, tanh_c) -> tuple:
-    """(d gates (T, N, 4H), dh0, dc0) through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} +
-    dh_t o (1 - tanh(c_t)^2), dh_t = dL/dh_t + d gates_{t+1} W_hh; d(i, f, g, o) =
-    dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o)."""
+def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c) -> tuple:
+    """(d gates (T, N, 4H), dh0, dc0, dL/dh_t (T, N, P) for W_hr's gradient, None without)
+    through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} + dh_t o (1 - tanh(c_t)^2), dh_t =
+    (dL/dh_t + d gates_{t+1} W_hh) [W_hr]; d(i, f, g, o) = dc g i(1-i), dc c_{t-1} f(1-f),
+    dc i (1-g^2), dh tanh(c_t) o(1-o)."""
     xp = array_module(acts)
     steps, hidden = out.shape[0], c0.shape[-1]
+    proj = out.shape[-1] - hidden
     i, f, g, o = (acts[..., k * hidden : (k + 1) * hidden] for k in range(4))
     factors = xp.empty_like(acts)  # d gates_t = factors_t * (dc_t, dc_t, dc_t, dh_t)
     f_i, f_f, f_g, f_o = (factors[..., k * hidden : (k + 1) * hidden] for k in range(4))
     xp.multiply(i, 1.0 - i, out=f_i)
     f_i *= g
     xp.multiply(f, 1.0 - f, out=f_f)
-    f_f *= previous(c0, out[..., hidden:])
+    f_f *= previous(c0, out[..., proj:])
     xp.multiply(g, g, out=f_g)
     xp.subtract(1.0, f_g, out=f_g)
     f_g *= i
@@ -111,17 +116,21 @@ def lstm_backward(grad, c0, w_hh, out, acts, tanh_c) -> tuple:
     f_o *= tanh_c
     dc_per_dh = o * (1.0 - tanh_c * tanh_c)
     d = xp.empty_like(acts)
-    grad_h, grad_c = grad[..., :hidden], grad[..., hidden:]
+    d_proj = None if w_hr is None else xp.empty(out.shape[:2] + (proj,), out.dtype)
+    grad_h, grad_c = grad[..., :proj], grad[..., proj:]
     dh = dc = None
     for t in range(steps - 1, -1, -1):
         dh_t = grad_h[t] if dh is None else grad_h[t] + dh
+        if w_hr is not None:
+            d_proj[t] = dh_t
+            dh_t = dh_t @ w_hr
         dc_t = dh_t * dc_per_dh[t]
         dc_t += grad_c[t]
         if dc is not None:
             dc_t += dc
         xp.multiply(factors[t], xp.concatenate([dc_t, dc_t, dc_t, dh_t], -1), out=d[t])
         dh, dc = d[t] @ w_hh, dc_t * f[t]
-    return d, dh, dc
+    return d, dh, dc, d_proj
 
 
 # -- GRU ---------------------------------------------------------------------------------------
