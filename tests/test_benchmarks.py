@@ -91,7 +91,9 @@ def test_layers2_benchmark_times_every_case(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())["milliseconds"]
-    assert set(results) == {"sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru"}
+    assert set(results) == {
+        "sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru", "lstm_mnist"
+    }
     for name, by_library in results.items():
         assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name
 
