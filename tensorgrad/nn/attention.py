@@ -49,11 +49,13 @@ def _causal(rows: int, cols: int, like: Tensor):
 
 
 def _masked_scores(scores: Tensor, mask) -> Tensor:
-    """The scores with a bool mask (True: keep) applied as -inf, or a float mask added."""
+    """The scores plus the mask: a float mask as it is, a bool one (True: keep) as 0 and -inf,
+    as PyTorch's math (an add's gradient costs no pass over the scores, a where's does)."""
     if mask is None:
         return scores
     if mask.dtype == np.bool_:
-        return fn.where(Tensor._make(mask), scores, -math.inf)
+        xp = array_module(mask)
+        mask = xp.where(mask, scores.dtype.type(0.0), scores.dtype.type(-math.inf))
     return scores + Tensor._make(mask)
 
 
