@@ -42,10 +42,6 @@ class IndexedGrad:
     def __init__(self, values, key: tuple, shape: tuple) -> None:
         self.values, self.key, self.shape = values, key, shape
 
-    @property
-    def dtype(self):
-        return self.values.dtype
-
     def add_to(self, out) -> None:
         """``out[key] += values``, repeated indices accumulating."""
         if is_basic_index(self.key):
