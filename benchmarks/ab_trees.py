@@ -144,20 +144,22 @@ def main() -> None:
     finally:
         for tree in trees:
             tree.close()
-    rows = []
-    for key in ("step_s", "inference_s"):
-        before, after = times["before"][key], times["after"][key]
-        rows.append({
-            "measurement": key, "before_median": statistics.median(before),
-            "before_min": min(before), "after_median": statistics.median(after),
-            "after_min": min(after),
-            "after/before": statistics.median(a / b for a, b in zip(after, before)),
-        })  # fmt: skip
+    rows = [{"measurement": key, **_paired(times["before"][key], times["after"][key])}
+            for key in ("step_s", "inference_s")]  # fmt: skip
     print(f"{args.model}, batch {args.batch}, {args.optimizer}: {args.rounds} rounds taking "
           f"turns; load average (1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
     print_table(rows, list(rows[0]))
     write_json(args.json, {"environment": environment(), "args": vars(args), "rows": rows,
                            "times": times})  # fmt: skip
+
+
+def _paired(before: list, after: list) -> dict:
+    """Each tree's median and minimum, and the median of the paired ratios after / before."""
+    return {
+        "before_median": statistics.median(before), "before_min": min(before),
+        "after_median": statistics.median(after), "after_min": min(after),
+        "after/before": statistics.median(a / b for a, b in zip(after, before)),
+    }  # fmt: skip
 
 
 def compare_cases(trees: list, args, load_before: float) -> None:
@@ -174,16 +176,10 @@ def compare_cases(trees: list, args, load_before: float) -> None:
     finally:
         for tree in trees:
             tree.close()
-    rows = []
-    for case, by_tree in times.items():
-        for metric in by_tree["before"][0]:
-            before = [m[metric] for m in by_tree["before"]]
-            after = [m[metric] for m in by_tree["after"]]
-            rows.append({
-                "case": case, "metric": metric, "before_median": statistics.median(before),
-                "after_median": statistics.median(after),
-                "after/before": statistics.median(a / b for a, b in zip(after, before)),
-            })  # fmt: skip
+    rows = [{"case": case, "metric": metric,
+             **_paired([m[metric] for m in by_tree["before"]],
+                       [m[metric] for m in by_tree["after"]])}
+            for case, by_tree in times.items() for metric in by_tree["before"][0]]  # fmt: skip
     print(f"{args.rounds} rounds taking turns, median of {args.repeats} each; load average "
           f"(1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
     print_table(rows, list(rows[0]))
