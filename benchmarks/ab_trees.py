@@ -2,6 +2,8 @@
 
     python benchmarks/ab_trees.py BEFORE_DIR AFTER_DIR [--model lenet5] [--batch 64]
                                   [--optimizer sgd] [--steps 20] [--rounds 15] [--json PATH]
+    python benchmarks/ab_trees.py BEFORE_DIR AFTER_DIR --cases bench_layers2:lstm ...
+                                  [--repeats 5] [--rounds 15] [--json PATH]
 
 Each tree (a checkout, or ``git archive`` of a commit unpacked into a folder) runs in its own
 worker process with that tree first on ``PYTHONPATH``; the two take turns command by command,
@@ -10,10 +12,13 @@ registered name) at ``--batch``, then inference of 2,048 images in batches of 25
 no_grad. On a shared machine another job takes a core now and then, which slows a round by up
 to 2x for whichever tree ran then; the median of the paired per-round ratios (after / before)
 is the figure that survives that, and the table prints it next to each tree's median and
-minimum.
+minimum. With ``--cases`` the trees time cases of the comparison scripts instead
+(``SCRIPT:NAME``, e.g. ``bench_new_ops:embedding``: that script's ``measure``, from this
+folder, on each tree's tensorgrad), case by case.
 """
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -25,8 +30,24 @@ import numpy as np
 TEST_IMAGES, TEST_BATCH = 2048, 256
 
 
+def case_worker() -> None:
+    """Serve one tree: ``SCRIPT NAME REPEATS`` per line, that case's timings back as JSON."""
+    import importlib
+
+    import tensorgrad as tg
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        script, name, repeats = line.split()
+        measured = importlib.import_module(script).measure(tg, name, int(repeats))
+        print(json.dumps(measured), flush=True)
+
+
 def worker(args) -> None:
     """Serve one tree: ``steps N`` or ``infer`` per line, seconds back per line."""
+    if args.cases:
+        return case_worker()
     import tensorgrad as tg
     from models.registry import create_model
 
@@ -73,6 +94,7 @@ class Tree:
         command = [sys.executable, os.path.abspath(__file__), path, path, "--worker",
                    "--model", args.model, "--batch", str(args.batch),
                    "--optimizer", args.optimizer]  # fmt: skip
+        command += ["--cases", "-"] if args.cases else []
         self.label = label
         self.process = subprocess.Popen(
             command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -80,10 +102,11 @@ class Tree:
         if self.process.stdout.readline().strip() != "ready":
             raise SystemExit(f"the {label} tree's worker failed (exit {self.process.wait()})")
 
-    def ask(self, command: str) -> float:
+    def ask(self, command: str):
+        """The worker's answer: seconds (a float), or a case's timings (a dict)."""
         self.process.stdin.write(command + "\n")
         self.process.stdin.flush()
-        return float(self.process.stdout.readline())
+        return json.loads(self.process.stdout.readline())
 
     def close(self) -> None:
         self.process.stdin.close()
@@ -100,6 +123,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="training steps per round")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--cases", nargs="+", help="SCRIPT:NAME cases to time instead")
+    parser.add_argument("--repeats", type=int, default=5, help="per case and round")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -108,6 +133,8 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     trees = [Tree("before", args.before, args), Tree("after", args.after, args)]
+    if args.cases:
+        return compare_cases(trees, args, load_before)
     times = {t.label: {"step_s": [], "inference_s": []} for t in trees}
     try:
         for r in range(args.rounds):
@@ -117,17 +144,44 @@ def main() -> None:
     finally:
         for tree in trees:
             tree.close()
-    rows = []
-    for key in ("step_s", "inference_s"):
-        before, after = times["before"][key], times["after"][key]
-        rows.append({
-            "measurement": key, "before_median": statistics.median(before),
-            "before_min": min(before), "after_median": statistics.median(after),
-            "after_min": min(after),
-            "after/before": statistics.median(a / b for a, b in zip(after, before)),
-        })  # fmt: skip
+    rows = [{"measurement": key, **_paired(times["before"][key], times["after"][key])}
+            for key in ("step_s", "inference_s")]  # fmt: skip
     print(f"{args.model}, batch {args.batch}, {args.optimizer}: {args.rounds} rounds taking "
           f"turns; load average (1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print_table(rows, list(rows[0]))
+    write_json(args.json, {"environment": environment(), "args": vars(args), "rows": rows,
+                           "times": times})  # fmt: skip
+
+
+def _paired(before: list, after: list) -> dict:
+    """Each tree's median and minimum, and the median of the paired ratios after / before."""
+    return {
+        "before_median": statistics.median(before), "before_min": min(before),
+        "after_median": statistics.median(after), "after_min": min(after),
+        "after/before": statistics.median(a / b for a, b in zip(after, before)),
+    }  # fmt: skip
+
+
+def compare_cases(trees: list, args, load_before: float) -> None:
+    """Each case on both trees, the order swapped each round; paired ratios per metric."""
+    from common import environment, print_table, write_json
+
+    times = {case: {t.label: [] for t in trees} for case in args.cases}
+    try:
+        for r in range(args.rounds):
+            for case in args.cases:
+                for tree in trees if r % 2 == 0 else trees[::-1]:
+                    script, name = case.split(":")
+                    times[case][tree.label].append(tree.ask(f"{script} {name} {args.repeats}"))
+    finally:
+        for tree in trees:
+            tree.close()
+    rows = [{"case": case, "metric": metric,
+             **_paired([m[metric] for m in by_tree["before"]],
+                       [m[metric] for m in by_tree["after"]])}
+            for case, by_tree in times.items() for metric in by_tree["before"][0]]  # fmt: skip
+    print(f"{args.rounds} rounds taking turns, median of {args.repeats} each; load average "
+          f"(1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
     print_table(rows, list(rows[0]))
     write_json(args.json, {"environment": environment(), "args": vars(args), "rows": rows,
                            "times": times})  # fmt: skip

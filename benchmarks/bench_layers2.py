@@ -5,8 +5,8 @@
 
 The same code runs on both libraries (their names and signatures agree), the libraries taking
 turns case by case. Sizes: an attention block of a small transformer (a batch of 16 sequences of
-64 tokens, 128 features, 4 heads) and an LSTM/GRU step (batch 32, 128 inputs and hidden units,
-32 steps).
+64 tokens, 128 features, 4 heads), an LSTM/GRU step (batch 32, 128 inputs and hidden units,
+32 steps), and the sequential-MNIST LSTM (28 steps of 28 pixels, batch 128, 128 hidden units).
 """
 
 import argparse
@@ -44,6 +44,10 @@ def cases(lib):
         ),
         "lstm": (lambda: nn.LSTM(128, 128), [(SEQ, 32, 128)], lambda layer, x: layer(x)[0]),
         "gru": (lambda: nn.GRU(128, 128), [(SEQ, 32, 128)], lambda layer, x: layer(x)[0]),
+        "lstm_mnist": (
+            lambda: nn.LSTM(28, 128, batch_first=True), [(128, 28, 28)],
+            lambda layer, x: layer(x)[0][:, -1],
+        ),
     }  # fmt: skip
 
 
@@ -78,7 +82,8 @@ def main() -> None:
     if torch is not None:
         torch.set_num_threads(args.threads)
     rows, results = compare_cases(cases(tg), measure, args.repeats, torch, "case")
-    print(f"milliseconds per call, median of {args.repeats} (lstm/gru: {SEQ} steps per call)")
+    print(f"milliseconds per call, median of {args.repeats} (lstm/gru: {SEQ} steps per call, "
+          "lstm_mnist: 28)")  # fmt: skip
     print_table(rows, ["case", "library", "forward_ms", "forward_backward_ms"])
     write_json(args.json, {"environment": environment(args.threads), "milliseconds": results})
 

@@ -60,6 +60,10 @@ def cases(lib):
             lambda w: F.embedding(lib.tensor(np.arange(32 * 64).reshape(32, 64) % 1000), w),
             [(1000, 256)],
         ),
+        "unbind_steps": (
+            lambda x: lib.stack([t * (i + 1.0) for i, t in enumerate(x.unbind(0))]),
+            [(64, 32, 256)],
+        ),
         "conv1d": (lambda x, w: F.conv1d(x, w, padding=1), [(32, 64, 128), (64, 64, 3)]),
         "conv_transpose2d": (
             lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),

@@ -79,7 +79,7 @@ from .functions_index import (
     triu,
 )  # fmt: skip
 from .functions_math import bmm, cos, cumsum, einsum, erf, norm, outer, sin
-from .functions_shape import chunk, flip, roll, split
+from .functions_shape import chunk, flip, roll, split, unbind
 from .kernels.config import get_num_threads, set_num_threads
 from .nn import Parameter
 from .serialization import load, save

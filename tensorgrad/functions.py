@@ -200,7 +200,8 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
-    return exp(log_softmax(x, dim))
+    """exp(x - logsumexp(x, dim)), computed shifted by the max: no overflow."""
+    return reduce.SOFTMAX(x, dim=dims(dim, x.ndim, "softmax"))
 
 
 # -- shape -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shape functions of issue 13, PyTorch's signatures: split, chunk, repeat, flip, roll.
+"""Shape functions of issue 13, PyTorch's signatures: split, chunk, unbind, repeat, flip, roll.
 
 Compositions of slicing, reshape/expand and indexing, so their gradients come from those
 primitives' VJPs (``repeat``'s sums the copies, ``roll``'s reads the shifted positions back).
@@ -57,6 +57,16 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     axis = _one_dim(dim, input.ndim, "chunk")
     length = input.shape[axis] if input.ndim else 1
     return split(input, builtins.max(-(-length // chunks), 1), axis)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
+    """The slices along ``dim``, that dim removed: ``x.unbind(0)`` is ``(x[0], x[1], ...)``.
+    Their gradients are added in place into one buffer (``ops.shape.IndexedGrad``), so
+    backward through all of them costs one pass over ``input``, not one per slice."""
+    if input.ndim == 0:
+        raise IndexError("unbind: dimension specified as 0 but tensor has no dimensions")
+    axis = _one_dim(dim, input.ndim, "unbind")
+    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))
 
 
 def repeat(input: Tensor, *sizes) -> Tensor:  # noqa: A002
@@ -138,4 +148,4 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
     return input.reshape(input.shape[:axis] + sizes + input.shape[axis + 1 :])
 
 
-__all__ = ["chunk", "flip", "repeat", "roll", "split", "unflatten"]
+__all__ = ["chunk", "flip", "repeat", "roll", "split", "unbind", "unflatten"]

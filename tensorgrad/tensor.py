@@ -406,6 +406,7 @@ class Tensor:
     )  # fmt: skip
     tril, triu, topk, sort = fi.tril, fi.triu, fi.topk, fi.sort
     split, chunk, repeat, flip, roll = fs.split, fs.chunk, fs.repeat, fs.flip, fs.roll
+    unbind = fs.unbind
     # -- issue 17: the everyday API (``tensorgrad.functions_api``, ``functions_scans``) --
     eq, ne, lt, le, gt, ge = api.eq, api.ne, api.lt, api.le, api.gt, api.ge
     isnan, isinf, isfinite, isclose, allclose = (

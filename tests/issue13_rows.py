@@ -197,6 +197,18 @@ def np_chunk(x, chunks, dim):
 
 
 @st.composite
+def unbind_args(draw):
+    shape = draw(shapes(min_dims=1))
+    return [draw(arrays(shape))], {"dim": draw(st.integers(-len(shape), len(shape) - 1))}
+
+
+def np_unbind(x, dim):
+    """The slices along ``dim``, each times its position + 1, stacked again."""
+    pieces = [np.take(x, i, axis=dim) for i in range(x.shape[dim])]
+    return np.stack([p * (i + 1.0) for i, p in enumerate(pieces)], dim % x.ndim)
+
+
+@st.composite
 def repeat_args(draw):
     shape = draw(shapes(max_dims=2))
     sizes = tuple(draw(st.lists(st.integers(1, 3), min_size=len(shape), max_size=len(shape) + 1)))
@@ -460,6 +472,13 @@ ROWS: list[Row] = [
         lambda x, chunks, dim: _weighted_cat(tg.chunk(x, chunks, dim), dim, tg.cat),
         np_chunk,
         chunk_args(),
+    ),
+    Row(
+        "unbind",
+        ("index", "cat", "mul"),
+        lambda x, dim: tg.stack([p * (i + 1.0) for i, p in enumerate(x.unbind(dim))], dim),
+        np_unbind,
+        unbind_args(),
     ),
     Row(
         "repeat",

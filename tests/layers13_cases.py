@@ -24,6 +24,12 @@ CASES = {
         lambda nn, F: nn.Embedding(5, 3, max_norm=0.5, norm_type=1.0, padding_idx=0),
         INDICES,
     ),
+    "embedding_scale_grad_by_freq": (
+        lambda nn, F: nn.Embedding(5, 3, scale_grad_by_freq=True), INDICES,
+    ),
+    "embedding_scale_grad_by_freq_padding_idx": (
+        lambda nn, F: nn.Embedding(5, 3, padding_idx=1, scale_grad_by_freq=True), INDICES,
+    ),
     "layer_norm": (lambda nn, F: nn.LayerNorm(4), (2, 3, 4)),
     "layer_norm_2d_shape": (lambda nn, F: nn.LayerNorm((3, 4), eps=1e-3), (2, 3, 4)),
     "layer_norm_no_bias": (lambda nn, F: nn.LayerNorm(4, bias=False), (3, 4)),

@@ -51,6 +51,24 @@ CASES = {
         masks=dict(key_padding_mask=("bool", (3,))),
         kwargs=dict(),
     ),
+    "mha_add_bias_kv_and_zero_attn_masks": dict(
+        cls="MultiheadAttention",
+        args=dict(embed_dim=4, num_heads=2, add_bias_kv=True, add_zero_attn=True),
+        inputs=[(3, 2, 4), (5, 2, 4), (5, 2, 4)],
+        masks=dict(attn_mask=("bool", (3, 5)), key_padding_mask=("bool", (2, 5))),
+        kwargs=dict(),
+    ),
+    "mha_add_bias_kv_kdim_vdim_no_weights": dict(
+        cls="MultiheadAttention",
+        args=dict(embed_dim=4, num_heads=2, add_bias_kv=True, kdim=3, vdim=5),
+        inputs=[(3, 2, 4), (4, 2, 3), (4, 2, 5)],
+        masks=dict(attn_mask=("float", (4, 3, 4))), kwargs=dict(need_weights=False),
+    ),
+    "mha_add_zero_attn_batch_first": dict(
+        cls="MultiheadAttention",
+        args=dict(embed_dim=6, num_heads=3, add_zero_attn=True, batch_first=True),
+        inputs=[(2, 3, 6), (2, 4, 6), (2, 4, 6)], kwargs=dict(),
+    ),
     "lstm_2_layers_bidirectional": dict(
         cls="LSTM", args=dict(input_size=3, hidden_size=2, num_layers=2, bidirectional=True),
         inputs=[(4, 2, 3)], states=[(4, 2, 2), (4, 2, 2)], kwargs=dict(),
@@ -58,6 +76,16 @@ CASES = {
     "lstm_batch_first_zero_state": dict(
         cls="LSTM", args=dict(input_size=3, hidden_size=4, batch_first=True),
         inputs=[(2, 5, 3)], kwargs=dict(),
+    ),
+    "lstm_proj_size_2_layers_bidirectional": dict(
+        cls="LSTM",
+        args=dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, proj_size=2),
+        inputs=[(4, 2, 3)], states=[(4, 2, 2), (4, 2, 4)], kwargs=dict(),
+    ),
+    "lstm_proj_size_batch_first_no_bias": dict(
+        cls="LSTM",
+        args=dict(input_size=3, hidden_size=3, batch_first=True, bias=False, proj_size=1),
+        inputs=[(2, 4, 3)], kwargs=dict(),
     ),
     "gru_2_layers": dict(
         cls="GRU", args=dict(input_size=3, hidden_size=3, num_layers=2),

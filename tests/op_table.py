@@ -410,7 +410,7 @@ ROWS: list[Row] = [
     ),
     Row(
         "softmax",
-        ("log_softmax", "exp"),
+        ("softmax",),
         tg.softmax,
         lambda x, dim: np.exp(np_log_softmax(x, dim)),
         with_dims(single=True, keepdim=False),
@@ -644,7 +644,7 @@ from issue17_rows import ROWS as ISSUE17_ROWS  # noqa: E402
 
 ROWS += ISSUE17_ROWS
 
-# --- rows: issue 13 layers (2): the fused LSTM cell; references in tests/layers2_rows.py
+# --- rows: issue 13 layers (2): the fused recurrences; references in tests/layers2_rows.py
 from layers2_rows import ROWS as LAYERS2_ROWS  # noqa: E402
 
 ROWS += LAYERS2_ROWS

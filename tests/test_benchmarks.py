@@ -69,6 +69,23 @@ def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
     assert all(r["after/before"] > 0 for r in result["rows"])
 
 
+def test_ab_trees_compares_benchmark_cases_of_two_trees(tmp_path):
+    out = tmp_path / "ab_cases.json"
+    root = str(SCRIPT.parents[1])
+    command = [sys.executable, str(SCRIPT.with_name("ab_trees.py")), root, root, "--cases",
+               "bench_new_ops:gelu", "bench_layers2:gru", "--repeats", "1", "--rounds", "2",
+               "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [(r["case"], r["metric"]) for r in result["rows"]] == [
+        (case, metric) for case in ("bench_new_ops:gelu", "bench_layers2:gru")
+        for metric in ("forward_ms", "forward_backward_ms")
+    ]  # fmt: skip
+    assert all(len(result["times"]["bench_layers2:gru"][tree]) == 2 for tree in ("before", "after"))
+    assert all(r["after/before"] > 0 for r in result["rows"])
+
+
 def test_new_ops_benchmark_times_every_case(tmp_path):
     out = tmp_path / "ops.json"
     script = SCRIPT.parent / "bench_new_ops.py"
@@ -91,7 +108,9 @@ def test_layers2_benchmark_times_every_case(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())["milliseconds"]
-    assert set(results) == {"sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru"}
+    assert set(results) == {
+        "sdpa_causal", "multihead_attention", "encoder_layer", "lstm", "gru", "lstm_mnist"
+    }
     for name, by_library in results.items():
         assert by_library["tensorgrad"]["forward_backward_ms"] > 0, name
 

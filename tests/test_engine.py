@@ -11,7 +11,9 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad.autograd import GradcheckError, gradcheck
+from tensorgrad.autograd.engine import _summed
 from tensorgrad.ops.registry import Op
+from tensorgrad.ops.shape import IndexedGrad
 
 
 def test_leaves_accumulate_across_backward_calls():
@@ -279,3 +281,43 @@ def test_softmax_is_stable_for_huge_logits():
     out[:, 1].sum().backward()
     np.testing.assert_allclose(x.grad.data, [[-1, 1, 0]], atol=1e-6)
     assert np.isfinite(x.softmax(1).data).all()
+
+
+def test_slice_gradients_are_summed_in_place_without_touching_shared_gradients():
+    # x reaches the loss through an add (whose VJP hands the same gradient array to x and w),
+    # every row and a fancy index with repeats; the slices' gradients must go into a buffer of
+    # the engine's own, never into the array w's gradient shares
+    x = tg.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    w = tg.tensor(np.zeros((4, 3)), requires_grad=True)
+    rows = x.unbind(0)
+    loss = ((x + w) * 1.0).sum() + sum((k + 1.0) * r.sum() for k, r in enumerate(rows))
+    loss = loss + x[np.array([0, 0, 3])].sum()
+    loss.backward()
+    expected = 1.0 + np.array([1.0, 2.0, 3.0, 4.0])[:, None] + np.array([2.0, 0, 0, 1])[:, None]
+    np.testing.assert_array_equal(x.grad.numpy(), np.broadcast_to(expected, (4, 3)))
+    np.testing.assert_array_equal(w.grad.numpy(), np.ones((4, 3)))
+    # the invariant itself: a gradient a VJP returned is never written to, the engine's are
+    shared, owned = tg.tensor(np.ones((2, 2))), set()
+    summed = _summed(shared, IndexedGrad(np.full(2, 5.0), (0,), (2, 2)), owned)
+    np.testing.assert_array_equal(shared.numpy(), np.ones((2, 2)))
+    assert id(summed) in owned
+    again = _summed(summed, IndexedGrad(np.full(2, 5.0), (1,), (2, 2)), owned)
+    assert again is summed
+    np.testing.assert_array_equal(summed.numpy(), [[6, 6], [6, 6]])
+    # the same gradient through the recorded path, and a hook on a sliced tensor sees a dense one
+    y = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    seen = []
+    z = y * 2.0
+    z.register_hook(lambda g: seen.append(g.numpy().copy()))
+    (g,) = tg.autograd.grad(sum(r.sum() * (k + 1.0) for k, r in enumerate(z.unbind(1))), [y],
+                            create_graph=True)  # fmt: skip
+    np.testing.assert_array_equal(g.numpy() if not g.requires_grad else g.data, [[2, 4]] * 3)
+    np.testing.assert_array_equal(seen[0], [[1, 2]] * 3)
+
+
+def test_unbind_removes_the_dim_and_refuses_a_0d_tensor():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    assert [tuple(p.shape) for p in x.unbind(-1)] == [(2,)] * 3
+    np.testing.assert_array_equal(tg.unbind(x)[1].numpy(), [3, 4, 5])
+    with pytest.raises(IndexError, match="unbind"):
+        tg.unbind(tg.tensor(1.0))

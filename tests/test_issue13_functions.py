@@ -239,6 +239,6 @@ def test_one_hot():
 def test_new_methods_exist_on_tensor():
     x = tg.randn(2, 3)
     for name in ("sin", "cos", "erf", "cumsum", "norm", "gather", "scatter_add", "index_select",
-                 "masked_fill", "tril", "triu", "split", "chunk", "repeat", "flip", "roll",
-                 "topk", "sort", "bmm", "outer"):  # fmt: skip
+                 "masked_fill", "tril", "triu", "split", "chunk", "unbind", "repeat", "flip",
+                 "roll", "topk", "sort", "bmm", "outer"):  # fmt: skip
         assert callable(getattr(x, name)), name

@@ -147,7 +147,6 @@ ERRORS = [
     (lambda: F.embedding(tg.tensor([0.5]), tg.randn(5, 2)), TypeError, "integer"),
     (lambda: F.embedding(tg.tensor([0]), tg.randn(5)), RuntimeError, "must be 2-D"),
     (lambda: nn.Embedding(3, 2, padding_idx=3), ValueError, "padding_idx"),
-    (lambda: nn.Embedding(3, 2, scale_grad_by_freq=True), NotImplementedError, "scale_grad"),
     (lambda: F.layer_norm(tg.randn(2, 3), (2,)), RuntimeError, r"normalized_shape=\[2\]"),
     (lambda: F.layer_norm(tg.randn(2, 3), 3, tg.ones(2)), RuntimeError, "weight"),
     (lambda: F.group_norm(tg.randn(2, 6, 2), 4), RuntimeError, "divisible by num_groups"),

@@ -9,6 +9,7 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad import nn
+from tensorgrad.ops.recurrent import GRU_SCAN, LSTM_SCAN, RNN_SCAN
 from tensorgrad.testing import gradcheck, gradgradcheck
 
 F = nn.functional
@@ -54,6 +55,32 @@ def test_lstm_second_order_gradients():
     tg.manual_seed(0)
     lstm = nn.LSTM(2, 2).double()
     assert gradgradcheck(lambda x: lstm(x)[0], [t64(3, 1, 2)])
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize(
+    "op, gates, params, extra",
+    [(RNN_SCAN, 1, {"nonlinearity": "tanh"}, None), (RNN_SCAN, 1, {"nonlinearity": "relu"}, None),
+     (LSTM_SCAN, 4, {}, None), (LSTM_SCAN, 4, {}, "w_hr"), (GRU_SCAN, 3, {}, None),
+     (GRU_SCAN, 3, {}, "b_hh")],
+)  # fmt: skip
+def test_recurrent_scans_fast_backward_matches_the_recorded_one(op, gates, params, extra, reverse):
+    """The array loops (create_graph=False) and the tensorgrad-op formulas (create_graph=True)
+    are two codings of one backward pass: they must give the same gradients."""
+    steps, batch, hidden, proj = 5, 3, 4, (2 if extra == "w_hr" else 4)
+    inputs = [t64(steps, batch, gates * hidden), t64(batch, proj, seed=1)]
+    inputs += [t64(batch, hidden, seed=2)] if op is LSTM_SCAN else []
+    inputs.append(t64(gates * hidden, proj, seed=5))
+    inputs += {"w_hr": [t64(proj, hidden, seed=6)], "b_hh": [t64(gates * hidden, seed=6)]}.get(
+        extra, []
+    )
+    out = op(*inputs, reverse=reverse, **params)
+    weights = t64(*out.shape, seed=7, requires_grad=False)
+    fast = tg.autograd.grad(out, inputs, weights, retain_graph=True)
+    recorded = tg.autograd.grad(out, inputs, weights, create_graph=True)
+    for a, b in zip(fast, recorded):
+        assert b.requires_grad
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("norm_first", [False, True])

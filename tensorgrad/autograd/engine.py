@@ -8,6 +8,7 @@ the gradients can be differentiated again.
 """
 
 from ..backends import backend_of, is_array
+from ..ops.shape import IndexedGrad
 from ..tensor import Tensor
 from .anomaly import check_finite, is_anomaly_enabled, suspended
 from .grad_mode import _GRAD_ENABLED
@@ -58,7 +59,10 @@ def _needed(order: list, wanted: set) -> set:
 
 def _fit(grad, t: Tensor) -> Tensor:
     """Undo broadcasting and restore the input's dtype: a gradient has its tensor's shape/dtype.
-    A VJP's plain array (its unrecorded fast path, see ``ops.registry``) becomes a Tensor."""
+    A VJP's plain array (its unrecorded fast path, see ``ops.registry``) becomes a Tensor; an
+    ``IndexedGrad`` (which has both already) stays one, for ``_summed``."""
+    if isinstance(grad, IndexedGrad):
+        return grad
     if not isinstance(grad, Tensor):
         grad = Tensor._make(grad)
     if grad.shape != t.shape:
@@ -66,6 +70,32 @@ def _fit(grad, t: Tensor) -> Tensor:
     if grad.dtype != t.dtype:
         grad = grad.to(t.dtype)
     return grad
+
+
+def _summed(have, g, owned: set):
+    """``have + g``, the gradients reaching one vertex so far plus one more. An ``IndexedGrad``
+    is added in place into a buffer the engine made itself (its id in ``owned``), never into an
+    array a VJP returned (that one may be shared)."""
+    if have is None:
+        return g
+    if isinstance(have, IndexedGrad):
+        have, g = g, have
+    if isinstance(have, IndexedGrad):  # both indexed: a buffer from the first
+        have = Tensor._make(have.dense())
+        owned.add(id(have))
+    if isinstance(g, IndexedGrad):
+        if id(have) not in owned:
+            have = Tensor._make(have.data.copy())
+            owned.add(id(have))
+        g.add_to(have.data)
+        return have
+    out = have + g
+    owned.add(id(out))
+    return out
+
+
+def _dense(grad) -> Tensor:
+    return Tensor._make(grad.dense()) if isinstance(grad, IndexedGrad) else grad
 
 
 def _run_hooks(hooks, grad: Tensor) -> Tensor:
@@ -90,26 +120,38 @@ def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed, anoma
     """Yield ``(input vertex, gradient)`` for each input of ``node`` that takes a gradient."""
     op = node.op
     out = None if node.out_data is None else Tensor._make(node.out_data, create_graph, node)
-    extra = (node.residual,) if op.residual else ()
-    variadic = callable(op.vjps)
+    args = (grad, out, *node.inputs, *((node.residual,) if op.residual else ()))
+    variadic = callable(op.vjps) and not op.joint
+    joint = None
     for i, t in enumerate(node.inputs):
         if not t.requires_grad:
             continue
         child = _vertex(t)
         if needed is not None and id(child) not in needed:
             continue
-        vjp = op.vjp_for(i)
-        if vjp is None:
-            continue
-        kwargs = dict(node.params, index=i) if variadic else node.params
-        if anomaly:
-            with suspended():
-                g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
-            where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
-            check_finite(g.data, f"backward (gradient of input {i})", op.name, where)
+        if op.joint:
+            if joint is None:  # once for all inputs
+                joint = _call_vjp(op.vjps, args, node.params, anomaly)
+            g = joint[i]
         else:
-            g = _fit(vjp(grad, out, *node.inputs, *extra, **kwargs), t)
+            vjp = op.vjp_for(i)
+            kwargs = dict(node.params, index=i) if variadic else node.params
+            g = None if vjp is None else _call_vjp(vjp, args, kwargs, anomaly)
+        if g is None:
+            continue
+        g = _fit(g, t)
+        if anomaly:
+            where = node.created_at or "an unrecorded place (enter detect_anomaly before forward)"
+            values = g.values if isinstance(g, IndexedGrad) else g.data
+            check_finite(values, f"backward (gradient of input {i})", op.name, where)
         yield child, g
+
+
+def _call_vjp(vjp, args: tuple, kwargs: dict, anomaly: bool):
+    if not anomaly:
+        return vjp(*args, **kwargs)
+    with suspended():
+        return vjp(*args, **kwargs)
 
 
 def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_graph=False):
@@ -126,9 +168,10 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
         wanted = {id(_vertex(t)): k for k, t in enumerate(inputs)}
         needed = _needed(order, set(wanted))
     results = [None] * (len(inputs) if inputs is not None else 0)
-    grads: dict[int, Tensor] = {}
+    grads: dict[int, Tensor | IndexedGrad] = {}
+    owned: set[int] = set()  # ids of the summed gradients in ``grads`` the engine allocated
     for vertex, g in zip(vertices, root_grads):
-        grads[id(vertex)] = g if id(vertex) not in grads else grads[id(vertex)] + g
+        grads[id(vertex)] = _summed(grads.get(id(vertex)), g, owned)
     anomaly = is_anomaly_enabled()
     mode = _GRAD_ENABLED.set(create_graph)  # record the VJPs only to differentiate them again
     try:
@@ -136,6 +179,8 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
             grad = grads.pop(id(vertex), None)
             if grad is None:
                 continue
+            owned.discard(id(grad))
+            grad = _dense(grad)
             is_node = isinstance(vertex, Node)
             grad = _run_hooks(vertex.hooks if is_node else vertex._hooks, grad)
             if wanted is not None and id(vertex) in wanted:
@@ -150,8 +195,7 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
                     _accumulate(kept, grad, create_graph)
             if needed is None or id(vertex) in needed:
                 for child, g in _input_gradients(vertex, grad, create_graph, needed, anomaly):
-                    key = id(child)
-                    grads[key] = g if key not in grads else grads[key] + g
+                    grads[id(child)] = _summed(grads.get(id(child)), g, owned)
             if not retain_graph:
                 vertex.release()
     finally:

@@ -1,7 +1,9 @@
-"""The CPU backend: NumPy for the array module, Numba kernels for convolution and pooling."""
+"""The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling and
+scatter-add."""
 
 import numpy as np
 
+from ..kernels.scatter import scatter_add_rows
 from . import cpu_conv, cpu_pool
 from .base import Backend
 from .device import device
@@ -25,6 +27,26 @@ class CpuBackend(Backend):
 
     def errstate(self, **kinds):
         return np.errstate(**kinds)
+
+    def scatter_add(self, out, key, values) -> None:
+        """``out[key] += values``, repeats accumulating: by rows in a kernel when ``key`` is one
+        integer array on the first dim and ``values`` fits without broadcasting (a lookup's
+        backward), else ``numpy.add.at``."""
+        index = key[0] if len(key) == 1 else None
+        if (
+            isinstance(index, np.ndarray)
+            and index.dtype.kind in "iu"
+            and out.ndim >= 1
+            and out.dtype.kind == "f"
+            and values.dtype == out.dtype
+            and values.shape == index.shape + out.shape[1:]
+            and out.flags.c_contiguous
+        ):
+            rows = index.reshape(-1).astype(np.int64, copy=False)
+            flat = out.reshape(out.shape[0], -1)  # a view: out is contiguous
+            scatter_add_rows(flat, rows, values.reshape(rows.shape[0], flat.shape[1]))
+        else:
+            np.add.at(out, key, values)
 
     conv2d = staticmethod(cpu_conv.conv2d)
     conv2d_input_grad = staticmethod(cpu_conv.conv2d_input_grad)

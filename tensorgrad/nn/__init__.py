@@ -85,7 +85,7 @@ __all__ = [
 ]  # fmt: skip
 
 # -- issue 13 layers (2) --
-from .attention import MultiheadAttention  # noqa: E402
+from .multihead_attention import MultiheadAttention  # noqa: E402
 from .rnn import GRU, LSTM, RNN  # noqa: E402
 from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
 

@@ -1,10 +1,11 @@
-"""Attention: ``scaled_dot_product_attention`` and ``MultiheadAttention``, PyTorch's signatures.
+"""``scaled_dot_product_attention``, PyTorch's signature and math, and the mask handling it
+shares with ``MultiheadAttention`` (``nn/multihead_attention.py``).
 
-Both are compositions of matmul, softmax, where and dropout, so their gradients (and the
-gradients of those, for ``create_graph=True``) come from the primitives' VJPs. Masks follow
-PyTorch's two conventions: in ``scaled_dot_product_attention`` a bool ``attn_mask`` is True
-where a query may attend; in ``MultiheadAttention`` a bool ``attn_mask`` or
-``key_padding_mask`` is True where it may NOT. A float mask is added to the scores in both.
+A composition of matmul, softmax, where and dropout, so its gradients (and the gradients of
+those, for ``create_graph=True``) come from the primitives' VJPs. Masks follow PyTorch's two
+conventions: in ``scaled_dot_product_attention`` a bool ``attn_mask`` is True where a query may
+attend; in ``MultiheadAttention`` a bool ``attn_mask`` or ``key_padding_mask`` is True where it
+may NOT. A float mask is added to the scores in both.
 """
 
 import math
@@ -16,9 +17,6 @@ from ..backends import array_module, array_on
 from ..errors import OpError
 from ..tensor import Tensor
 from . import functional as F
-from . import init
-from .layers import Linear, _empty
-from .module import Module
 
 
 def _mask_array(mask, like: Tensor, op: str):
@@ -51,11 +49,13 @@ def _causal(rows: int, cols: int, like: Tensor):
 
 
 def _masked_scores(scores: Tensor, mask) -> Tensor:
-    """The scores with a bool mask (True: keep) applied as -inf, or a float mask added."""
+    """The scores plus the mask: a float mask as it is, a bool one (True: keep) as 0 and -inf,
+    as PyTorch's math (an add's gradient costs no pass over the scores, a where's does)."""
     if mask is None:
         return scores
     if mask.dtype == np.bool_:
-        return fn.where(Tensor._make(mask), scores, -math.inf)
+        xp = array_module(mask)
+        mask = xp.where(mask, scores.dtype.type(0.0), scores.dtype.type(-math.inf))
     return scores + Tensor._make(mask)
 
 
@@ -107,7 +107,7 @@ def scaled_dot_product_attention(
         raise OpError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
     _check_qkv(query, key, value, op)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = fn.matmul(query, fn.transpose(key, -2, -1)) * scale
+    scores = fn.matmul(query * scale, fn.transpose(key, -2, -1))  # scaled as (L, E), not (L, S)
     if is_causal:
         mask = _causal(query.shape[-2], key.shape[-2], query)
     elif attn_mask is not None:
@@ -123,197 +123,4 @@ def scaled_dot_product_attention(
     return fn.matmul(weights, value)
 
 
-def _as_additive(mask, like: Tensor, op: str):
-    """A MultiheadAttention mask (bool: True = not allowed) as a float array to add."""
-    data = _mask_array(mask, like, op)
-    if data.dtype != np.bool_:
-        return data
-    xp = array_module(data)
-    return xp.where(data, like.dtype.type(-math.inf), like.dtype.type(0.0))
-
-
-class MultiheadAttention(Module):
-    """Multi-head attention (Vaswani et al.), PyTorch's ``nn.MultiheadAttention``: the same
-    arguments, parameters (``in_proj_weight`` (3E, E) and ``in_proj_bias`` (3E,), or
-    ``q_proj_weight``/``k_proj_weight``/``v_proj_weight`` when ``kdim``/``vdim`` differ from
-    ``embed_dim``; ``out_proj.weight``/``out_proj.bias``), initialisation (Xavier-uniform
-    projections, zero biases) and forward. Inputs are (L, N, E), (N, L, E) with
-    ``batch_first`` or unbatched (L, E). ``add_bias_kv`` and ``add_zero_attn`` are not
-    implemented (an error says so)."""
-
-    def __init__(
-        self,
-        embed_dim: int,
-        num_heads: int,
-        dropout: float = 0.0,
-        bias: bool = True,
-        add_bias_kv: bool = False,
-        add_zero_attn: bool = False,
-        kdim: int | None = None,
-        vdim: int | None = None,
-        batch_first: bool = False,
-        dtype=None,
-    ) -> None:
-        super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise OpError(
-                f"MultiheadAttention: embed_dim {embed_dim} must be a positive multiple of "
-                f"num_heads {num_heads}"
-            )
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv and add_zero_attn are not implemented"
-            )
-        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
-        self.kdim = embed_dim if kdim is None else kdim
-        self.vdim = embed_dim if vdim is None else vdim
-        self.head_dim = embed_dim // num_heads
-        self.batch_first = batch_first
-        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
-        if self._qkv_same_embed_dim:
-            self.in_proj_weight = _empty((3 * embed_dim, embed_dim), dtype)
-            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
-                self.register_parameter(name, None)
-        else:
-            self.q_proj_weight = _empty((embed_dim, embed_dim), dtype)
-            self.k_proj_weight = _empty((embed_dim, self.kdim), dtype)
-            self.v_proj_weight = _empty((embed_dim, self.vdim), dtype)
-            self.register_parameter("in_proj_weight", None)
-        if bias:
-            self.in_proj_bias = _empty((3 * embed_dim,), dtype)
-        else:
-            self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
-        self._reset_parameters()
-
-    def _reset_parameters(self) -> None:
-        if self._qkv_same_embed_dim:
-            init.xavier_uniform_(self.in_proj_weight)
-        else:
-            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
-                init.xavier_uniform_(weight)
-        if self.in_proj_bias is not None:
-            init.zeros_(self.in_proj_bias)
-            init.zeros_(self.out_proj.bias)
-
-    def _projections(self) -> tuple:
-        """(W_q, W_k, W_v) and (b_q, b_k, b_v), slices of the packed parameters when packed."""
-        e = self.embed_dim
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            weights = (w[:e], w[e : 2 * e], w[2 * e :])
-        else:
-            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
-        b = self.in_proj_bias
-        biases = (None,) * 3 if b is None else (b[:e], b[e : 2 * e], b[2 * e :])
-        return weights, biases
-
-    def forward(
-        self,
-        query: Tensor,
-        key: Tensor,
-        value: Tensor,
-        key_padding_mask=None,
-        need_weights: bool = True,
-        attn_mask=None,
-        average_attn_weights: bool = True,
-        is_causal: bool = False,
-    ) -> tuple[Tensor, Tensor | None]:
-        """(attn_output, attn_weights): the output as the query's layout; the weights (N, L, S)
-        averaged over heads, (N, num_heads, L, S) with ``average_attn_weights=False``, or None
-        when ``need_weights`` is False. ``attn_mask`` is (L, S) or (N * num_heads, L, S),
-        ``key_padding_mask`` (N, S); bool masks are True where attention is NOT allowed.
-        ``is_causal`` is PyTorch's hint that ``attn_mask`` is the causal mask (it needs one)."""
-        op = "MultiheadAttention"
-        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise OpError(
-                f"{op}: query, key and value must all be 2-D (unbatched) or 3-D, got shapes "
-                f"{query.shape}, {key.shape} and {value.shape}"
-            )
-        if is_causal and attn_mask is None:
-            raise OpError(f"{op}: need attn_mask if specifying the is_causal hint")
-        batched = query.ndim == 3
-        if not batched:
-            query, key, value = (fn.unsqueeze(t, 1) for t in (query, key, value))
-            if key_padding_mask is not None:
-                key_padding_mask = _mask_array(key_padding_mask, query, op).reshape(1, -1)
-        elif self.batch_first:
-            query, key, value = (fn.transpose(t, 0, 1) for t in (query, key, value))
-        out, weights = self._attend(
-            query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights
-        )
-        if not batched:
-            out = fn.squeeze(out, 1)
-            weights = None if weights is None else fn.squeeze(weights, 0)
-        elif self.batch_first:
-            out = fn.transpose(out, 0, 1)
-        return out, weights
-
-    def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask, average):
-        """Attention over sequence-first (L, N, E) inputs."""
-        op = "MultiheadAttention"
-        (length, batch, embed), source = query.shape, key.shape[0]
-        if embed != self.embed_dim or key.shape[2] != self.kdim or value.shape[2] != self.vdim:
-            raise OpError(
-                f"{op}: query, key and value of shapes {query.shape}, {key.shape} and "
-                f"{value.shape} do not fit embed_dim {self.embed_dim}, kdim {self.kdim} and "
-                f"vdim {self.vdim}"
-            )
-        if key.shape[:2] != value.shape[:2] or key.shape[1] != batch:
-            raise OpError(
-                f"{op}: key {key.shape} and value {value.shape} must share (S, N) with the "
-                f"query's batch size {batch}"
-            )
-        heads, head_dim = self.num_heads, self.head_dim
-        (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
-
-        def split_heads(x, w, b):  # (T, N, E_in) -> (N, heads, T, head_dim)
-            x = F.linear(x, w, b)
-            return fn.permute(x.reshape(x.shape[0], batch, heads, head_dim), 1, 2, 0, 3)
-
-        q, k, v = (split_heads(*a) for a in ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
-        mask = self._merged_mask(attn_mask, key_padding_mask, query, batch, length, source)
-        dropout_p = self.dropout if self.training else 0.0
-        if need_weights:
-            scores = fn.matmul(q * (1.0 / math.sqrt(head_dim)), fn.transpose(k, -2, -1))
-            weights = fn.softmax(scores if mask is None else scores + Tensor._make(mask), -1)
-            if dropout_p > 0.0:
-                weights = F.dropout(weights, dropout_p)
-            out = fn.matmul(weights, v)
-            weights = fn.mean(weights, 1) if average else weights
-        else:
-            out = scaled_dot_product_attention(q, k, v, mask, dropout_p)
-            weights = None
-        out = fn.permute(out, 2, 0, 1, 3).reshape(length, batch, embed)
-        return self.out_proj(out), weights
-
-    def _merged_mask(self, attn_mask, key_padding_mask, like, batch, length, source):
-        """``attn_mask`` and ``key_padding_mask`` as one float array broadcasting to
-        (N, heads, L, S), or None."""
-        op = "MultiheadAttention"
-        merged = None
-        if attn_mask is not None:
-            merged = _as_additive(attn_mask, like, op)
-            if merged.ndim == 2 and merged.shape == (length, source):
-                pass
-            elif merged.ndim == 3 and merged.shape == (batch * self.num_heads, length, source):
-                merged = merged.reshape(batch, self.num_heads, length, source)
-            else:
-                expected = f"({length}, {source}) or ({batch * self.num_heads}, {length}, {source})"
-                raise OpError(f"{op}: attn_mask of shape {merged.shape} should be {expected}")
-        if key_padding_mask is not None:
-            padding = _as_additive(key_padding_mask, like, op)
-            if padding.shape != (batch, source):
-                raise OpError(
-                    f"{op}: key_padding_mask of shape {padding.shape} should be "
-                    f"({batch}, {source}) (N, S)"
-                )
-            padding = padding.reshape(batch, 1, 1, source)
-            merged = padding if merged is None else merged + padding
-        return merged
-
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
-
-
-__all__ = ["MultiheadAttention", "scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention"]

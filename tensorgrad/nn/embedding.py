@@ -1,8 +1,10 @@
 """``F.embedding`` and ``nn.Embedding``: rows of a weight table picked by integer indices.
 
 The lookup is the indexing primitive (its VJP scatter-adds, so a repeated index accumulates);
-``padding_idx`` keeps its row in the output but passes it no gradient, and ``max_norm``
-renormalises the looked-up rows in place first, as PyTorch does.
+``padding_idx`` keeps its row in the output but passes it no gradient, ``max_norm``
+renormalises the looked-up rows in place first, and ``scale_grad_by_freq`` divides each
+looked-up row's gradient by the number of times its index occurs in the batch (a gradient hook
+on the looked-up rows), as PyTorch does.
 """
 
 import numpy as np
@@ -42,6 +44,19 @@ def _renorm_rows(weight: Tensor, index, max_norm: float, norm_type: float) -> No
     weight.data[rows] = picked * scale.reshape(-1, 1)
 
 
+def _inverse_frequency_scaling(index, weight: Tensor):
+    """A gradient hook for ``weight[index]``: each position's gradient divided by the count of
+    its index in ``index``."""
+    xp = array_module(index)
+    counts = xp.bincount(index.reshape(-1), minlength=weight.shape[0])
+    scale = Tensor._make((1.0 / counts[index]).astype(weight.dtype)[..., None])
+
+    def scaled(grad: Tensor) -> Tensor:
+        return grad * scale
+
+    return scaled
+
+
 def embedding(
     input,  # noqa: A002
     weight: Tensor,
@@ -56,15 +71,14 @@ def embedding(
 
     ``padding_idx``: that row gets no gradient. ``max_norm``: each row looked up is first
     scaled in place (in ``weight`` itself) to a ``norm_type`` norm of at most ``max_norm``.
-    ``sparse=True`` is accepted and gives the same gradient, dense (tensorgrad has no sparse
-    tensors); ``scale_grad_by_freq=True`` is not supported.
+    ``scale_grad_by_freq``: each row's gradient is divided by how often its index occurs in
+    ``input``. ``sparse=True`` is accepted and gives the same gradient, dense (tensorgrad has
+    no sparse tensors).
     """
     op = "embedding"
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         shape = weight.shape if isinstance(weight, Tensor) else type(weight).__name__
         raise OpError(f"{op}: 'weight' must be 2-D (num_embeddings, embedding_dim), got {shape}")
-    if scale_grad_by_freq:
-        raise NotImplementedError(f"{op}: scale_grad_by_freq=True is not supported")
     index = _index_array(input, weight, op)
     _check_in_range(index, weight.shape[0], op)
     padding_idx = _padding_index(padding_idx, weight.shape[0], op)
@@ -76,6 +90,8 @@ def embedding(
             GRAD_ENABLED.reset(token)
     key = (index.astype(np.int64, copy=False),)
     rows = shape_ops.INDEX(weight, key=key)
+    if scale_grad_by_freq and rows.requires_grad:
+        rows.register_hook(_inverse_frequency_scaling(key[0], weight))
     if padding_idx is None or not rows.requires_grad:
         return rows
     keep = Tensor._make((index != padding_idx).reshape(index.shape + (1,)))
@@ -105,8 +121,6 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings, "Embedding")
         self.max_norm, self.norm_type = max_norm, norm_type
-        if scale_grad_by_freq:
-            raise NotImplementedError("Embedding: scale_grad_by_freq=True is not supported")
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
             dtype = np.float32 if dtype is None else as_dtype(dtype)

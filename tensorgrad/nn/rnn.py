@@ -2,10 +2,9 @@
 gate order (LSTM i, f, g, o; GRU r, z, n), initialisation and return values.
 
 Each layer and direction projects the whole input sequence with one matmul
-(``x @ W_ih^T + b_ih`` for every step at once), then runs one small cell per step on the
-hidden state: a linear for ``h @ W_hh^T + b_hh``, then the cell's pointwise part (tanh or
-relu for RNN; one fused primitive each for LSTM and GRU, ``ops/recurrent.py``, whose VJPs
-differentiate again, so higher-order gradients hold).
+(``x @ W_ih^T + b_ih`` for every step at once), then runs the recurrence over the sequence as
+one primitive (``ops/recurrent.py``: one matmul and a few array operations per step, one
+backward pass through time, VJPs that differentiate again, so higher-order gradients hold).
 """
 
 import math
@@ -13,7 +12,7 @@ import math
 from .. import creation
 from .. import functions as fn
 from ..errors import OpError
-from ..ops.recurrent import GRU_CELL, LSTM_CELL
+from ..ops.recurrent import GRU_SCAN, LSTM_SCAN, RNN_SCAN
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -24,29 +23,15 @@ _KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _rnn_cell(activation):
-    def cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
-        return (activation(x_proj + F.linear(h, w_hh, b_hh)),)
-
-    return cell
-
-
-def _lstm_cell(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh):
-    """c' = f*c + i*g, h' = o*tanh(c'), the gates i, f, g, o in W's row order (one fused op)."""
-    out = LSTM_CELL(x_proj + F.linear(h, w_hh, b_hh), c)
-    hidden = c.shape[-1]
-    return out[..., :hidden], out[..., hidden:]
-
-
-def _gru_cell(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh):
-    """n = tanh(x_n + r*(W_hn h + b_hn)), h' = (1-z)*n + z*h, the gates r, z, n in W's order."""
-    return (GRU_CELL(x_proj, F.linear(h, w_hh, b_hh), h),)
+def _given(optional) -> tuple:
+    return () if optional is None else (optional,)
 
 
 class RNNBase(Module):
     """The common part of RNN, LSTM and GRU: parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``,
-    ``bias_ih_l{k}``, ``bias_hh_l{k}`` (``_reverse`` for the backward direction), all drawn
-    from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) as PyTorch's."""
+    ``bias_ih_l{k}``, ``bias_hh_l{k}`` and, for an LSTM with ``proj_size``, ``weight_hr_l{k}``
+    (``_reverse`` for the backward direction), all drawn from U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)) as PyTorch's."""
 
     def __init__(
         self,
@@ -70,20 +55,31 @@ class RNNBase(Module):
             )
         if not 0.0 <= dropout <= 1.0 or isinstance(dropout, bool):
             raise OpError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
-        if proj_size:
-            raise NotImplementedError(f"{name}: proj_size is not implemented in tensorgrad")
+        if proj_size < 0:
+            raise OpError(
+                f"{name}: proj_size should be a positive integer or zero to disable projections"
+            )
+        if proj_size and mode != "LSTM":
+            raise OpError(f"{name}: proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size:
+            raise OpError(
+                f"{name}: proj_size {proj_size} has to be smaller than hidden_size {hidden_size}"
+            )
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = int(proj_size)
         directions = 2 if bidirectional else 1
-        gates = _GATES[mode] * hidden_size
+        gates, out_size = _GATES[mode] * hidden_size, proj_size or hidden_size
         self._flat_weights_names = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out_size * directions
             for suffix in ("", "_reverse")[:directions]:
-                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, hidden_size)}
+                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, out_size)}
                 if bias:
                     shapes |= {"bias_ih": (gates,), "bias_hh": (gates,)}
+                if proj_size:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
                 for kind, shape in shapes.items():
                     param = f"{kind}_l{layer}{suffix}"
                     setattr(self, param, _empty(shape, dtype))
@@ -95,12 +91,25 @@ class RNNBase(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
-    def _cell(self):
+    def _scan(self, x: Tensor, state: tuple, layer: int, reverse: bool) -> tuple:
+        """(every step's hidden state (L, N, H_out), final states) of one layer and direction."""
+        suffix = "_reverse" if reverse else ""
+        w_ih, w_hh, b_ih, b_hh = (getattr(self, f"{k}_l{layer}{suffix}", None) for k in _KINDS)
+        last = 0 if reverse else -1
+        if self.mode == "GRU":  # its b_hh sits inside r * (W_hn h + b_hn)
+            x_proj = F.linear(x, w_ih, b_ih)
+            out = GRU_SCAN(x_proj, *state, w_hh, *_given(b_hh), reverse=reverse)
+            return out, (out[last],)
+        # every step's input projection at once, both biases in it (they only add)
+        x_proj = F.linear(x, w_ih, None if b_ih is None else b_ih + b_hh)
         if self.mode == "LSTM":
-            return _lstm_cell
-        if self.mode == "GRU":
-            return _gru_cell
-        return _rnn_cell(fn.tanh if self.mode == "RNN_TANH" else fn.relu)
+            w_hr = getattr(self, f"weight_hr_l{layer}{suffix}", None)
+            out = LSTM_SCAN(x_proj, *state, w_hh, *_given(w_hr), reverse=reverse)
+            size = out.shape[-1] - self.hidden_size
+            return out[..., :size], (out[last, :, :size], out[last, :, size:])
+        kind = "tanh" if self.mode == "RNN_TANH" else "relu"
+        out = RNN_SCAN(x_proj, *state, w_hh, nonlinearity=kind, reverse=reverse)
+        return out, (out[last],)
 
     def _check_input(self, input: Tensor, hx, states: int) -> tuple:  # noqa: A002
         """The input as (L, N, H_in) and the initial states as (layers*D, N, H) tuples."""
@@ -117,16 +126,18 @@ class RNNBase(Module):
             input = fn.unsqueeze(input, 1)
         elif self.batch_first:
             input = fn.transpose(input, 0, 1)
-        batch = input.shape[1]
-        expected = ((2 if self.bidirectional else 1) * self.num_layers, batch, self.hidden_size)
+        stacks = (2 if self.bidirectional else 1) * self.num_layers, input.shape[1]
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)[:states]  # h (and c)
         if hx is None:
-            zeros = creation.zeros(expected, dtype=input.dtype, device=input.device)
-            return input, (zeros,) * states, batched
+            return input, tuple(
+                creation.zeros(stacks + (n,), dtype=input.dtype, device=input.device) for n in sizes
+            ), batched
         hx = (hx,) if states == 1 else tuple(hx) if isinstance(hx, tuple | list) else ()
         if len(hx) != states or not all(isinstance(h, Tensor) for h in hx):
             raise OpError(f"{name}: hx must be {'a tensor' if states == 1 else '(h_0, c_0)'}")
         out = []
-        for h in hx:
+        for h, size in zip(hx, sizes):
+            expected = stacks + (size,)
             if h.ndim != (3 if batched else 2):
                 raise OpError(
                     f"{name}: for {'batched 3' if batched else 'unbatched 2'}-D input, hx "
@@ -141,22 +152,14 @@ class RNNBase(Module):
     def _run(self, input: Tensor, hx, states: int):  # noqa: A002
         x, initial, batched = self._check_input(input, hx, states)
         directions = 2 if self.bidirectional else 1
-        cell, finals = self._cell(), [[] for _ in range(states)]
+        finals = [[] for _ in range(states)]
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
-                suffix = "_reverse" if direction else ""
-                params = [getattr(self, f"{k}_l{layer}{suffix}", None) for k in _KINDS]
-                w_ih, w_hh, b_ih, b_hh = params
-                x_proj = F.linear(x, w_ih, b_ih)  # every step's input projection at once
                 state = tuple(s[layer * directions + direction] for s in initial)
-                steps = range(x.shape[0] - 1, -1, -1) if direction else range(x.shape[0])
-                hs = [None] * x.shape[0]
-                for t in steps:
-                    state = cell(x_proj[t], *state, w_hh, b_hh)
-                    hs[t] = state[0]
-                outputs.append(fn.stack(hs, 0))
-                for k, s in enumerate(state):
+                hs, final = self._scan(x, state, layer, bool(direction))
+                outputs.append(hs)
+                for k, s in enumerate(final):
                     finals[k].append(s)
             x = outputs[0] if directions == 1 else fn.cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
@@ -177,6 +180,7 @@ class RNNBase(Module):
             ("batch_first", False),
             ("dropout", 0.0),
             ("bidirectional", False),
+            ("proj_size", 0),
         ):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
@@ -222,8 +226,9 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory, gates i, f, g, o: ``c_t = f*c + i*g``, ``h_t = o*tanh(c_t)``.
-    ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``. ``proj_size`` is not
-    implemented (an error says so)."""
+    ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``. With ``proj_size``
+    P > 0, ``h_t = W_hr (o*tanh(c_t))`` (``weight_hr_l{k}`` (P, hidden_size)): h_0, h_n and
+    the output have P features, c_0 and c_n hidden_size."""
 
     def __init__(
         self,

@@ -8,10 +8,10 @@ from .. import functions as fn
 from ..errors import OpError
 from ..functions_activations import gelu
 from ..tensor import Tensor
-from .attention import MultiheadAttention
 from .containers import ModuleList
 from .layers import Dropout, Linear
 from .module import Module
+from .multihead_attention import MultiheadAttention
 from .normalization import LayerNorm
 
 _ACTIVATIONS = {"relu": fn.relu, "gelu": gelu}

@@ -104,10 +104,16 @@ def _batch_norm_bias(grad, out, x, weight, bias, residual, *, eps):
 
 
 def _linear_forward(x, w, *bias):
-    out = x @ w.T  # BLAS reads w transposed in place
+    out = _flat(x) @ w.T  # BLAS reads w transposed in place
     if bias:
         out += bias[0]
-    return out
+    return out.reshape(x.shape[:-1] + out.shape[-1:])
+
+
+def _flat(a):
+    """``a`` with its leading dims flattened: one matmul over all rows, where an N-d ``a @ w``
+    runs one small matmul per leading index (several times slower)."""
+    return a.reshape(-1, a.shape[-1]) if a.ndim > 2 else a
 
 
 def _rows(t, width: int):
@@ -120,7 +126,7 @@ def _linear_x(grad, out, x, w, *bias):
     """d (x @ w^T + b)/dx . g = g @ w"""
     if is_grad_enabled():
         return grad @ w
-    return grad.data @ w.data
+    return (_flat(grad.data) @ w.data).reshape(x.shape)
 
 
 def _linear_w(grad, out, x, w, *bias):

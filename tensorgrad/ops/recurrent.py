@@ -1,141 +1,203 @@
-"""The pointwise parts of the LSTM and GRU cells as primitives.
+"""Recurrences over a whole sequence, one primitive each: ``rnn_scan``, ``lstm_scan`` and
+``gru_scan``, what ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` run per layer and direction.
 
-``lstm_cell(gates, c) -> [h', c']``:
+Each takes ``x_proj`` (T, N, G), every step's input projection (one matmul over the whole
+sequence, done before), the initial state ``h0`` (N, H) (and ``c0`` for the LSTM) and ``w_hh``
+(G, H), gates in PyTorch's order (LSTM i, f, g, o; GRU r, z, n). Where the recurrent bias only
+adds to the pre-activations (RNN, LSTM) the caller folds it into ``x_proj``; the GRU's sits
+inside ``r * (...)``, so ``gru_scan`` takes ``b_hh`` (G,) as an optional last input.
+``reverse=True`` runs from the last step to the first (a bidirectional layer's second
+direction); outputs stay in input order.
 
-``gates`` (..., 4H) holds the pre-activations in PyTorch's order i, f, g, o; ``c`` (..., H) the
-cell state. The output (..., 2H) is ``h' = o * tanh(c')`` and ``c' = f * c + i * g``
-side by side. Composed from sigmoid, tanh and slices it is about a dozen recorded ops per time
-step, each with its own Python overhead; fused, a step is one forward and one backward, with
-the activated gates kept as the residual. The recorded VJPs recompute the gates with tensorgrad
-ops, so second derivatives hold.
+- ``rnn_scan(x_proj, h0, w_hh)``: h_t = act(x_t + W_hh h_{t-1}), act tanh or relu -> (T, N, H)
+- ``lstm_scan(x_proj, h0, c0, w_hh[, w_hr])``: c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
+  [times W_hr^T (P, H): LSTM's ``proj_size``] -> (T, N, P + H), [h_t, c_t] side by side
+- ``gru_scan(x_proj, h0, w_hh[, b_hh])``: n = tanh(x_n + r (W_hn h_{t-1} + b_hn)),
+  h_t = n + z (h_{t-1} - n) -> (T, N, H)
 
-``gru_cell(x_proj, h_proj, h) -> h'``: ``x_proj = W_ih x + b_ih`` and ``h_proj = W_hh h + b_hh``
-(..., 3H) in PyTorch's order r, z, n; ``n = tanh(x_n + r * h_n)`` and ``h' = n + z * (h - n)``.
+Why one primitive: composed of per-step ops, each step records a dozen nodes, and the backward
+sums a sequence-sized, zero-filled gradient for every ``x_proj[t]`` slice (O(T^2) memory
+traffic). Fused, a step is one matmul and a few array operations, and the backward is one pass
+through time whose weight gradients are one matmul over all steps.
+
+The backward is a joint VJP (``ops.registry``): every input's gradient comes out of that one
+pass. The fast path runs it on the saved activations (``ops/recurrent_arrays.py``); under
+``create_graph=True`` the recurrence is recomputed from the inputs with tensorgrad ops and the
+same pass written with them runs here, so second derivatives hold.
 """
 
-from ..backends import array_module
+from . import recurrent_arrays as arrays
 from .registry import defop, is_grad_enabled
 from .shape import CAT
 
 
-def _sigmoid(xp, x):
-    # 0.5 * tanh(x / 2) + 0.5: one transcendental pass, no overflow for any x; its absolute
-    # error (a few ulp of 1) is what a gate's product sees
-    return 0.5 * xp.tanh(0.5 * x) + 0.5
+def _stack(parts: list):
+    return CAT(*[p.reshape((1,) + p.shape) for p in parts], dim=0)
 
 
-def _lstm_cell_forward(gates, c):
-    xp = array_module(gates)
-    hidden = c.shape[-1]
-    act = _sigmoid(xp, gates)
-    act[..., 2 * hidden : 3 * hidden] = xp.tanh(gates[..., 2 * hidden : 3 * hidden])
-    i, f, g, o = (act[..., k * hidden : (k + 1) * hidden] for k in range(4))
-    c_new = f * c + i * g
-    out = xp.concatenate([o * xp.tanh(c_new), c_new], axis=-1).astype(gates.dtype, copy=False)
-    return out, act
+def _flip(a, reverse: bool):
+    return a[::-1] if reverse else a
 
 
-def _gates_and_dc(grad, out, gates, c, act):
-    """(i, f, g, o, dL/dc'): the activated gates and the gradient reaching c' through both
-    outputs, dL/dc' = grad_c + grad_h * o * (1 - tanh(c')^2); arrays on the fast path."""
-    hidden = c.shape[-1]
-    if is_grad_enabled():
-        parts = [gates[..., k * hidden : (k + 1) * hidden] for k in range(4)]
-        i, f, o = parts[0].sigmoid(), parts[1].sigmoid(), parts[3].sigmoid()
-        g = parts[2].tanh()
-        tanh_c = (f * c + i * g).tanh()
+def _previous(first, states):
+    """The state before each step, (T, N, H): ``first``, then every state but the last."""
+    return CAT(first[None], states[:-1], dim=0)
+
+
+def _summed_outer(d, x):
+    """sum_t d_t^T x_t over all steps (T, N, A) and (T, N, B): one matmul, arrays or Tensors."""
+    return d.reshape(-1, d.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+
+def _data(*tensors) -> tuple:
+    return tuple(None if t is None else t.data for t in tensors)
+
+
+# -- RNN ---------------------------------------------------------------------------------------
+def _rnn_scan_forward(x_proj, h0, w_hh, *, nonlinearity, reverse):
+    hs = arrays.rnn_forward(_flip(x_proj, reverse), h0, w_hh, nonlinearity)
+    return _flip(hs, reverse), hs
+
+
+def _rnn_recorded(grad, x, h0, w_hh, nonlinearity):
+    """(d pre, dh0, hs) with tensorgrad ops, the recurrence recomputed from x (time order)."""
+    hs, h = [], h0
+    for t in range(x.shape[0]):
+        pre = x[t] + h @ w_hh.mT
+        h = pre.tanh() if nonlinearity == "tanh" else pre.relu()
+        hs.append(h)
+    hs = _stack(hs)
+    if nonlinearity == "tanh":
+        slope = 1.0 - hs * hs
     else:
-        grad, c = grad.data, c.data
-        i, f, g, o = (act[..., k * hidden : (k + 1) * hidden] for k in range(4))
-        tanh_c = array_module(act).tanh(out.data[..., hidden:])
-    grad_h, grad_c = grad[..., :hidden], grad[..., hidden:]
-    return i, f, g, o, tanh_c, grad_h, grad_c + grad_h * o * (1.0 - tanh_c * tanh_c)
+        slope = type(hs)._make((hs.data > 0).astype(hs.dtype))
+    d, dh = [None] * hs.shape[0], None
+    for t in range(hs.shape[0] - 1, -1, -1):
+        d[t] = (grad[t] if dh is None else grad[t] + dh) * slope[t]
+        dh = d[t] @ w_hh
+    return _stack(d), dh, hs
 
 
-def _lstm_cell_gates_vjp(grad, out, gates, c, act):
-    """d/d(i, f, g, o): dc' g i(1-i), dc' c f(1-f), dc' i (1-g^2), dh tanh(c') o(1-o)"""
-    i, f, g, o, tanh_c, grad_h, dc = _gates_and_dc(grad, out, gates, c, act)
-    c = c if is_grad_enabled() else c.data
-    parts = [
-        dc * g * i * (1.0 - i),
-        dc * c * f * (1.0 - f),
-        dc * i * (1.0 - g * g),
-        grad_h * tanh_c * o * (1.0 - o),
-    ]
+def _rnn_scan_vjp(grad, out, x_proj, h0, w_hh, hs, *, nonlinearity, reverse):
+    """d/d(x_proj, h0, W_hh) through time: d pre_t = (dL/dh_t + d pre_{t+1} W_hh) act'(pre_t),
+    act' = 1 - h^2 (tanh) or [h > 0] (relu)"""
+    grad = _flip(grad, reverse)
     if is_grad_enabled():
-        return CAT(*parts, dim=gates.ndim - 1)
-    return array_module(act).concatenate(parts, axis=-1)
+        d_pre, dh0, hs = _rnn_recorded(grad, _flip(x_proj, reverse), h0, w_hh, nonlinearity)
+        h_prev = _previous(h0, hs)
+    else:
+        grad, h0, w_hh = _data(grad, h0, w_hh)
+        d_pre, dh0 = arrays.rnn_backward(grad, w_hh, hs, nonlinearity)
+        h_prev = arrays.previous(h0, hs)
+    return _flip(d_pre, reverse), dh0, _summed_outer(d_pre, h_prev)
 
 
-def _lstm_cell_c_vjp(grad, out, gates, c, act):
-    """d [h', c'] / d c = dL/dc' * f"""
-    _, f, _, _, _, _, dc = _gates_and_dc(grad, out, gates, c, act)
-    return dc * f
+# -- LSTM --------------------------------------------------------------------------------------
+def _lstm_scan_forward(x_proj, h0, c0, w_hh, *w_hr, reverse):
+    out, acts, tanh_c = arrays.lstm_forward(_flip(x_proj, reverse), h0, c0, w_hh, *w_hr)
+    return _flip(out, reverse), (out, acts, tanh_c)
 
 
-def _gru_cell_forward(x_proj, h_proj, h):
-    xp = array_module(x_proj)
-    hidden = h.shape[-1]
-    act = _sigmoid(xp, x_proj + h_proj)
-    r, z = act[..., :hidden], act[..., hidden : 2 * hidden]
-    act[..., 2 * hidden :] = xp.tanh(x_proj[..., 2 * hidden :] + r * h_proj[..., 2 * hidden :])
-    n = act[..., 2 * hidden :]
-    return (n + z * (h - n)).astype(x_proj.dtype, copy=False), act
+def _lstm_recorded(grad, x, h0, c0, w_hh, w_hr):
+    """(d gates, dh0, dc0, h_{t-1}, dL/dh_t, o tanh(c_t)) with tensorgrad ops, the recurrence
+    recomputed from x (time order); the last two for W_hr's gradient."""
+    hidden, proj = c0.shape[-1], h0.shape[-1]
+    steps, h, c = [], h0, c0
+    for t in range(x.shape[0]):
+        pre = x[t] + h @ w_hh.mT
+        i, f, o = (pre[..., k * hidden : (k + 1) * hidden].sigmoid() for k in (0, 1, 3))
+        g = pre[..., 2 * hidden : 3 * hidden].tanh()
+        c_prev, c = c, f * c + i * g
+        tanh_c = c.tanh()
+        steps.append((h, c_prev, i, f, g, o, tanh_c))
+        h = o * tanh_c if w_hr is None else (o * tanh_c) @ w_hr.mT
+    grad_h, grad_c = grad[..., :proj], grad[..., proj:]
+    d, d_proj, dh, dc = [None] * x.shape[0], [None] * x.shape[0], None, None
+    for t in range(x.shape[0] - 1, -1, -1):
+        _, c_prev, i, f, g, o, tanh_c = steps[t]
+        dh_t = d_proj[t] = grad_h[t] if dh is None else grad_h[t] + dh
+        dh_t = dh_t if w_hr is None else dh_t @ w_hr
+        dc_t = grad_c[t] + dh_t * o * (1.0 - tanh_c * tanh_c)
+        dc_t = dc_t if dc is None else dc_t + dc
+        parts = (dc_t * g * i * (1.0 - i), dc_t * c_prev * f * (1.0 - f),
+                 dc_t * i * (1.0 - g * g), dh_t * tanh_c * o * (1.0 - o))  # fmt: skip
+        d[t] = CAT(*parts, dim=parts[0].ndim - 1)
+        dh, dc = d[t] @ w_hh, dc_t * f
+    h_prev = _stack([step[0] for step in steps])
+    h_full = _stack([step[5] * step[6] for step in steps])
+    return _stack(d), dh, dc, h_prev, _stack(d_proj), h_full
 
 
-def _gru_pre_grads(grad, x_proj, h_proj, h, act):
-    """(dL/d(r, z, n) pre-activations, r): dn_pre = grad (1-z)(1-n^2),
-    dr_pre = dn_pre h_n r(1-r), dz_pre = grad (h-n) z(1-z); arrays on the fast path."""
-    hidden = h.shape[-1]
+def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse):
+    """d/d(x_proj, h0, c0, W_hh[, W_hr]) through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} +
+    dh_t o (1 - tanh(c_t)^2), dh_t = (dL/dh_t + d gates_{t+1} W_hh) [W_hr], d(i, f, g, o) =
+    dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o) (pre-activations);
+    d W_hr = sum_t (dL/dh_t)^T o tanh(c_t)"""
+    *w_hr, (out, acts, tanh_c) = rest
+    w_hr = w_hr[0] if w_hr else None
+    grad = _flip(grad, reverse)
     if is_grad_enabled():
-        r = (x_proj[..., :hidden] + h_proj[..., :hidden]).sigmoid()
-        z = (x_proj[..., hidden : 2 * hidden] + h_proj[..., hidden : 2 * hidden]).sigmoid()
+        x = _flip(x_proj, reverse)
+        d_gates, dh0, dc0, h_prev, d_proj, h_full = _lstm_recorded(grad, x, h0, c0, w_hh, w_hr)
+    else:
+        grad, h0, c0, w_hh, w_hr = _data(grad, h0, c0, w_hh, w_hr)
+        d_gates, dh0, dc0, d_proj = arrays.lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c)
+        hidden = c0.shape[-1]
+        h_prev = arrays.previous(h0, out[..., : h0.shape[-1]])
+        h_full = None if w_hr is None else acts[..., 3 * hidden :] * tanh_c
+    grads = (_flip(d_gates, reverse), dh0, dc0, _summed_outer(d_gates, h_prev))
+    return grads if w_hr is None else grads + (_summed_outer(d_proj, h_full),)
+
+
+# -- GRU ---------------------------------------------------------------------------------------
+def _gru_scan_forward(x_proj, h0, w_hh, *b_hh, reverse):
+    hs, acts, n = arrays.gru_forward(_flip(x_proj, reverse), h0, w_hh, *(b_hh or [None]))
+    return _flip(hs, reverse), (hs, acts, n)
+
+
+def _gru_recorded(grad, x, h0, w_hh, b_hh):
+    """(d x_proj, dh0, d h_proj, hs) with tensorgrad ops, the recurrence recomputed from x."""
+    hidden = h0.shape[-1]
+    steps, h = [], h0
+    for t in range(x.shape[0]):
+        h_proj = h @ w_hh.mT if b_hh is None else h @ w_hh.mT + b_hh
+        r = (x[t][..., :hidden] + h_proj[..., :hidden]).sigmoid()
+        z = (x[t][..., hidden : 2 * hidden] + h_proj[..., hidden : 2 * hidden]).sigmoid()
         h_n = h_proj[..., 2 * hidden :]
-        n = (x_proj[..., 2 * hidden :] + r * h_n).tanh()
+        n = (x[t][..., 2 * hidden :] + r * h_n).tanh()
+        steps.append((h, r, z, h_n, n))
+        h = n + z * (h - n)
+    d_x, d_h, dh = [None] * x.shape[0], [None] * x.shape[0], None
+    for t in range(x.shape[0] - 1, -1, -1):
+        h_prev, r, z, h_n, n = steps[t]
+        dh_t = grad[t] if dh is None else grad[t] + dh
+        dn = dh_t * (1.0 - z) * (1.0 - n * n)
+        dr, dz = dn * h_n * r * (1.0 - r), dh_t * (h_prev - n) * z * (1.0 - z)
+        d_x[t] = CAT(dr, dz, dn, dim=dn.ndim - 1)
+        d_h[t] = CAT(dr, dz, dn * r, dim=dn.ndim - 1)
+        dh = dh_t * z + d_h[t] @ w_hh
+    return _stack(d_x), dh, _stack(d_h), _stack([step[0] for step in steps])
+
+
+def _gru_scan_vjp(grad, out, x_proj, h0, w_hh, *rest, reverse):
+    """d/d(x_proj, h0, W_hh[, b_hh]) through time: dn = dh (1-z)(1-n^2), dz = dh (h_{t-1}-n)
+    z(1-z), dr = dn h_n r(1-r); d x_proj = (dr, dz, dn), d h_proj = (dr, dz, dn r), dh_{t-1} =
+    dh z + d h_proj W_hh (pre-activations)"""
+    *b_hh, (hs, acts, n) = rest
+    b_hh = b_hh[0] if b_hh else None
+    grad = _flip(grad, reverse)
+    if is_grad_enabled():
+        d_x, dh0, d_h, h_prev = _gru_recorded(grad, _flip(x_proj, reverse), h0, w_hh, b_hh)
     else:
-        grad, h, h_n = grad.data, h.data, h_proj.data[..., 2 * hidden :]
-        r, z, n = act[..., :hidden], act[..., hidden : 2 * hidden], act[..., 2 * hidden :]
-    dn = grad * (1.0 - z) * (1.0 - n * n)
-    return (dn * h_n * r * (1.0 - r), grad * (h - n) * z * (1.0 - z), dn), r, z
+        grad, h0, w_hh = _data(grad, h0, w_hh)
+        d_x, dh0, d_h = arrays.gru_backward(grad, h0, w_hh, hs, acts, n)
+        h_prev = arrays.previous(h0, hs)
+    grads = (_flip(d_x, reverse), dh0, _summed_outer(d_h, h_prev))
+    return grads if b_hh is None else grads + (d_h.reshape(-1, d_h.shape[-1]).sum(0),)
 
 
-def _joined(parts, like):
-    if is_grad_enabled():
-        return CAT(*parts, dim=like.ndim - 1)
-    return array_module(parts[0]).concatenate(parts, axis=-1)
-
-
-def _gru_cell_x_vjp(grad, out, x_proj, h_proj, h, act):
-    """d h' / d x_proj = (dr_pre, dz_pre, dn_pre)"""
-    parts, _, _ = _gru_pre_grads(grad, x_proj, h_proj, h, act)
-    return _joined(parts, x_proj)
-
-
-def _gru_cell_h_proj_vjp(grad, out, x_proj, h_proj, h, act):
-    """d h' / d h_proj = (dr_pre, dz_pre, dn_pre * r)"""
-    (dr, dz, dn), r, _ = _gru_pre_grads(grad, x_proj, h_proj, h, act)
-    return _joined([dr, dz, dn * r], h_proj)
-
-
-def _gru_cell_h_vjp(grad, out, x_proj, h_proj, h, act):
-    """d h' / d h = z (directly; h_proj carries the rest)"""
-    hidden = h.shape[-1]
-    if is_grad_enabled():
-        z = x_proj[..., hidden : 2 * hidden] + h_proj[..., hidden : 2 * hidden]
-        return grad * z.sigmoid()
-    return grad.data * act[..., hidden : 2 * hidden]
-
-
-GRU_CELL = defop(
-    "gru_cell",
-    _gru_cell_forward,
-    (_gru_cell_x_vjp, _gru_cell_h_proj_vjp, _gru_cell_h_vjp),
-    residual=True,
-)
-LSTM_CELL = defop(
-    "lstm_cell",
-    _lstm_cell_forward,
-    (_lstm_cell_gates_vjp, _lstm_cell_c_vjp),
-    save_out=True,
-    residual=True,
-)
+# scan(x_proj, h0[, c0], w_hh[, w_hr or b_hh], reverse=...) -> every step's state (LSTM: [h,
+# c]); residual: what the fast backward reads, in time order
+RNN_SCAN = defop("rnn_scan", _rnn_scan_forward, _rnn_scan_vjp, residual=True, joint=True)
+LSTM_SCAN = defop("lstm_scan", _lstm_scan_forward, _lstm_scan_vjp, residual=True, joint=True)
+GRU_SCAN = defop("gru_scan", _gru_scan_forward, _gru_scan_vjp, residual=True, joint=True)

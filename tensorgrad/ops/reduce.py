@@ -1,11 +1,11 @@
 """Reductions and their broadcasting partners: sum, sum_to/expand, max along a dim, logsumexp,
-log_softmax, and the gather/scatter pair that routes max's gradient through its indices.
+log_softmax, softmax, and the gather/scatter pair that routes max's gradient through its indices.
 
 ``dim`` arrives normalised by the Tensor layer: a tuple of non-negative axes, or None for all.
 """
 
 from ..backends import array_module, backend_of
-from .registry import defop
+from .registry import defop, is_grad_enabled
 
 
 def keepdim_shape(shape: tuple, dim: tuple | None) -> tuple:
@@ -83,12 +83,18 @@ def _scatter_along_vjp(grad, out, src, *, index, dim, shape):
     return TAKE_ALONG(grad, index=index, dim=dim)
 
 
+def _shift(xp, x, axis):
+    """The max along ``axis`` (keepdims) that exp(x - max) is taken at so it cannot overflow;
+    0 where that max is not finite (an all -inf slice)."""
+    m = x.max(axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
 def _stable_logsumexp(x, axis):
     """log(sum(exp(x))) along ``axis`` with keepdims, shifted by the max so it cannot overflow."""
     backend = backend_of(x)
     xp = backend.xp
-    m = x.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    m = _shift(xp, x, axis)
     with backend.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice, as PyTorch
         return xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
 
@@ -115,6 +121,25 @@ def _log_softmax_vjp(grad, out, x, *, dim):
     return grad - out.exp() * grad.sum(dim, keepdim=True)
 
 
+def _softmax_forward(x, *, dim):
+    backend = backend_of(x)
+    out = x - _shift(backend.xp, x, dim)
+    backend.xp.exp(out, out=out)
+    with backend.errstate(invalid="ignore"):  # 0/0 = NaN for an all -inf slice, as PyTorch
+        out /= out.sum(axis=dim, keepdims=True)
+    return out
+
+
+def _softmax_vjp(grad, out, x, *, dim):
+    """d softmax(x)/dx . g = softmax(x) * (g - sum(g * softmax(x)))"""
+    if is_grad_enabled():
+        return out * (grad - (grad * out).sum(dim, keepdim=True))
+    g, y = grad.data, out.data
+    dx = g - (g * y).sum(axis=dim, keepdims=True)
+    dx *= y
+    return dx
+
+
 SUM = defop("sum", _sum_forward, (_sum_vjp,))
 SUM_TO = defop("sum_to", _sum_to_forward, (_sum_to_vjp,))
 EXPAND = defop("expand", _expand_forward, (_expand_vjp,))
@@ -123,3 +148,5 @@ TAKE_ALONG = defop("take_along", _take_along_forward, (_take_along_vjp,))
 SCATTER_ALONG = defop("scatter_along", _scatter_along_forward, (_scatter_along_vjp,))
 LOGSUMEXP = defop("logsumexp", _logsumexp_forward, (_logsumexp_vjp,), save_out=True)
 LOG_SOFTMAX = defop("log_softmax", _log_softmax_forward, (_log_softmax_vjp,), save_out=True)
+# softmax in one op, not exp(log_softmax): half the passes over the data, forward and backward
+SOFTMAX = defop("softmax", _softmax_forward, (_softmax_vjp,), save_out=True)

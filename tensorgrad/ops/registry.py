@@ -19,6 +19,11 @@ The fast path: when ``is_grad_enabled()`` is False inside a VJP (the engine's
 array; the engine wraps it. Such a VJP keeps the recorded formula for the other case, and the
 tests check the two against each other (``gradcheck`` runs the first, ``gradgradcheck`` the
 second).
+
+A joint VJP (``joint=True``): one callable gives the gradients of all inputs at once, a tuple
+with one entry per input (None where there is none), for a fused op whose input gradients come
+out of one shared computation, as a recurrence's backward pass through time (PyTorch's
+derivatives.yaml has such rows too). The engine calls it once per node.
 """
 
 import contextvars
@@ -44,6 +49,7 @@ class Op:
     vjps: tuple[Callable | None, ...] | Callable = ()
     save_out: bool = False
     residual: bool = False
+    joint: bool = False
     backward_name: str = field(default="", compare=False)
 
     def __call__(self, *inputs, **params):
@@ -55,7 +61,8 @@ class Op:
         return type(inputs[0])._apply(self, inputs, params)
 
     def vjp_for(self, index: int) -> Callable | None:
-        """The VJP formula for input ``index``; variadic ops (cat) give one callable for all."""
+        """The VJP formula for input ``index``; variadic ops (cat) give one callable for all
+        (not for a joint VJP, which the engine calls once for every input)."""
         if callable(self.vjps):
             return self.vjps
         return self.vjps[index] if index < len(self.vjps) else None
@@ -71,14 +78,16 @@ def defop(
     *,
     save_out: bool = False,
     residual: bool = False,
+    joint: bool = False,
 ) -> Op:
     """Create and register an op; ``vjps`` holds one formula per input (None: not differentiable).
 
-    A single callable instead of a tuple marks a variadic op: it is called with ``index=i``.
+    A single callable instead of a tuple marks a variadic op: it is called with ``index=i``;
+    with ``joint=True`` it is called once and returns every input's gradient.
     """
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is already registered")
     title = "".join(part.capitalize() for part in name.split("_"))
-    op = Op(name, forward, vjps, save_out, residual, f"{title}Backward")
+    op = Op(name, forward, vjps, save_out, residual, joint, f"{title}Backward")
     REGISTRY[name] = op
     return op

@@ -1,7 +1,7 @@
 """Shape primitives: reshape, permute, indexing and its scatter, concatenation, constant padding."""
 
 from ..backends import array_module, backend_of, is_array
-from .registry import defop
+from .registry import defop, is_grad_enabled
 
 
 def _reshape_forward(x, *, shape):
@@ -31,9 +31,33 @@ def _index_forward(x, *, key):
     return x[key]
 
 
+class IndexedGrad:
+    """Indexing's gradient on the fast path: zeros of ``shape`` but ``values`` at ``key``. The
+    engine adds it in place into the input's summed gradient (``add_to``) rather than summing a
+    zero-filled array per slice: reading a tensor through T slices (``x[t]`` for every step of
+    a sequence, ``unbind``) costs one buffer, not T of them."""
+
+    __slots__ = ("values", "key", "shape")
+
+    def __init__(self, values, key: tuple, shape: tuple) -> None:
+        self.values, self.key, self.shape = values, key, shape
+
+    def add_to(self, out) -> None:
+        """``out[key] += values``, repeated indices accumulating."""
+        if is_basic_index(self.key):
+            out[self.key] += self.values
+        else:
+            backend_of(out).scatter_add(out, self.key, self.values)
+
+    def dense(self):
+        return _index_put_zeros_forward(self.values, key=self.key, shape=self.shape)
+
+
 def _index_vjp(grad, out, x, *, key):
     """d x[key]/dx = 1 at the selected positions, summed where an index repeats"""
-    return INDEX_PUT_ZEROS(grad, key=key, shape=x.shape)
+    if is_grad_enabled():
+        return INDEX_PUT_ZEROS(grad, key=key, shape=x.shape)
+    return IndexedGrad(grad.data, key, x.shape)
 
 
 def _index_put_zeros_forward(src, *, key, shape):
