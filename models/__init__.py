@@ -1,6 +1,8 @@
 """Models built on tensorgrad (LeNet-5 first) and the ``tensorgrad`` command (train, evaluate, ...).
 
 Installed, this folder is the package ``tensorgrad.models``; it uses relative imports only.
+Importing it registers the built-in models (``BUILTIN``), so the registry is complete
+whichever of its modules is imported first.
 
 >>> from tensorgrad.models import LeNet5, create_model
 >>> model = create_model("lenet5", classic=True)
@@ -50,7 +52,10 @@ if __name__ == "models":
     if not any(type(f).__name__ == "_SubmoduleAlias" for f in sys.meta_path):
         sys.meta_path.insert(0, _SubmoduleAlias())
 else:
+    from . import lenet5, reslenet  # the built-in models: importing one registers it
     from .lenet5 import LeNet5
+    from .options import ModelOption
     from .registry import create_model, model_names, register_model
 
-    __all__ = ["LeNet5", "create_model", "model_names", "register_model"]
+    BUILTIN = (lenet5, reslenet)
+    __all__ = ["LeNet5", "ModelOption", "create_model", "model_names", "register_model"]

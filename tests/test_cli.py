@@ -214,13 +214,20 @@ def test_bad_files_exit_1_with_one_line(run, tmp_path, capsys):
 
 
 def test_weights_without_settings_or_of_another_model(run, tmp_path, capsys):
-    bare = tmp_path / "bare" / "model.safetensors"
+    alone = tmp_path / "alone" / "model.safetensors"
+    alone.parent.mkdir()
+    alone.write_bytes((run / "model.safetensors").read_bytes())  # no metrics.json beside it
+    quick = ["--dataset", "synthetic", "--test-limit", "100"]
+    assert main(["evaluate", "--checkpoint", str(alone), *quick]) == 0  # the file names its model
+    assert f"{alone} (lenet5): test accuracy" in capsys.readouterr().out
+    bare = tmp_path / "bare" / "model.safetensors"  # weights as written before they said whose
     bare.parent.mkdir()
-    bare.write_bytes((run / "model.safetensors").read_bytes())  # no metrics.json beside it
+    tg.save(tg.load(alone), bare)
     _one_line_error(capsys, main(["evaluate", "--checkpoint", str(bare)]), 1, "--model")
-    assert main(["evaluate", "--checkpoint", str(bare), "--model", "lenet5",
-                 "--dataset", "synthetic", "--test-limit", "100"]) == 0  # fmt: skip
+    assert main(["evaluate", "--checkpoint", str(bare), "--model", "lenet5", *quick]) == 0
     capsys.readouterr()
+    status = main(["evaluate", "--checkpoint", str(bare), "--classic", *quick])
+    _one_line_error(capsys, status, 2, "--classic: only with --model")
     wrong = tmp_path / "wrong.safetensors"
     tg.save({"fc.weight": tg.zeros(10, 784)}, wrong)
     status = main(["evaluate", "--checkpoint", str(wrong), "--model", "lenet5"])

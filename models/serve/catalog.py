@@ -92,8 +92,8 @@ def _info(root: Path, folder: Path, weights: Path) -> RunInfo:
     except (OSError, ValueError):
         pass  # a run stopped before its first epoch ended: listed without its figures
     config = metrics.get("config") or {}
-    variant = None
-    if config:
+    variant = metrics.get("variant")
+    if config and variant is None:  # a run from before metrics.json named its variant
         from ..builders import model_variant
         from ..config import TrainConfig
 
