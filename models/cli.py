@@ -90,14 +90,16 @@ def _datasets() -> list[str]:
 def _add_train(commands) -> None:
     p = commands.add_parser(
         "train", help="train a model on MNIST (the default run reaches >= 99%% in about a minute)",
-        description="Train a model on MNIST. Writes a run folder with checkpoints, metrics.json, "
-        "PNG plots and TensorBoard events. Ctrl-C saves a checkpoint; --resume continues it.",
+        description="Train a model on its data set (MNIST for the image classifiers). Writes a "
+        "run folder with checkpoints, metrics.json, plots and TensorBoard events. Ctrl-C saves a "
+        "checkpoint; --resume continues it. A model's own options are listed at the end.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )  # fmt: skip
     S = argparse.SUPPRESS  # defaults come from TrainConfig, so --resume can tell what was given
     p.add_argument(
-        "--model", type=model_name, default=S, help=f"registered model name (default: {_D.model})"
-    )
+        "--model", type=model_name, default=S,
+        help=f"registered model: {', '.join(model_names())} (default: {_D.model})",
+    )  # fmt: skip
     p.add_argument(
         "--epochs",
         type=positive_int,

@@ -23,6 +23,7 @@ from .argtypes import integer, number
 from .errors import ConfigError
 
 _PARSERS = {int: integer, float: number, str: str}
+_EXPECTED = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ModelOption:
         fits = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value, fits = float(value), True
-        why = f"expected {'true or false' if kind is bool else f'a {kind.__name__}'}"
+        why = f"expected {_EXPECTED[kind]}"
         if fits and self.type is not None and not self.is_switch:
             try:
                 fits = self.type(str(value)) == value

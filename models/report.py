@@ -51,8 +51,8 @@ def finish_run(trainer, echo=print) -> dict:
     metrics = build_metrics(trainer, final)
     folder, progress, unit = Path(trainer.folder), trainer.progress, trainer.task.unit
     write_json(folder / METRICS, metrics)
-    echo("")
     if final.summary:
+        echo("")
         echo(final.summary)
     epochs = f"{progress['epoch']} epoch{'s' * (progress['epoch'] != 1)}"
     rate = metrics[trainer.task.rate_key]

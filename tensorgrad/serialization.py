@@ -57,7 +57,9 @@ def _metadata(metadata, path: str) -> dict[str, str]:
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
     ):
-        raise TypeError(f"tg.save: metadata for {path} must map strings to strings, got {metadata!r}")
+        raise TypeError(
+            f"tg.save: metadata for {path} must map strings to strings, got {metadata!r}"
+        )
     taken = sorted({_KEY, "format"} & set(metadata))
     if taken:
         raise ValueError(f"tg.save: metadata key {taken[0]!r} is tensorgrad's own ({path})")

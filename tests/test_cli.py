@@ -99,6 +99,17 @@ def test_train_writes_the_run_folder(run, capsys):
     from tensorgrad.models import LeNet5
 
     LeNet5().load_state_dict(tg.load(run / "model.safetensors"))  # the documented one-liner
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run))
+    events.Reload()
+    tags = events.Tags()
+    assert set(tags["scalars"]) == {"loss/train_step", "lr", "loss/train", "loss/test",
+                                    "accuracy/train", "accuracy/test",
+                                    *(f"class_accuracy/{d}" for d in range(10))}  # fmt: skip
+    assert {"weights/features.0.weight", "grads/classifier.5.bias"} <= set(tags["histograms"])
+    assert tags["images"] == ["confusion_matrix"]
+    assert [e.step for e in events.Scalars("accuracy/test")] == [15, 30, 45]
 
 
 def test_evaluate_matches_metrics_json(run, capsys):

@@ -5,10 +5,10 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad import nn
+from tensorgrad.models.arguments import given_model_flags
 from tensorgrad.models.builders import build_model
 from tensorgrad.models.cli import build_parser
 from tensorgrad.models.config import ConfigError, TrainConfig
-from tensorgrad.models.arguments import given_model_flags
 from tensorgrad.models.registry import model_defaults, options_from_flags
 from tensorgrad.models.reslenet import RECIPE, ResidualBlock, ResLeNet
 from tensorgrad.nn import functional as F
