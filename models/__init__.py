@@ -41,10 +41,16 @@ if __name__ == "models":
             pass
 
     class _SubmoduleAlias(importlib.abc.MetaPathFinder):
-        """``import models.registry`` gives ``tensorgrad.models.registry`` itself."""
+        """``import models.registry`` gives ``tensorgrad.models.registry`` itself.
+
+        Not ``models.__main__``: ``python -m models`` looks it up with the global import lock
+        held, and importing it here would run the whole command under that lock, where a kernel
+        thread's first import (Numba reading ``np.ma``) waits forever. The folder's own
+        ``__main__.py`` is found as usual and imports the CLI by its installed name.
+        """
 
         def find_spec(self, name, path=None, target=None):
-            if not name.startswith("models."):
+            if not name.startswith("models.") or name == "models.__main__":
                 return None
             module = importlib.import_module("tensorgrad." + name)
             return importlib.util.spec_from_loader(name, _SameModule(module))

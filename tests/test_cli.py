@@ -56,6 +56,16 @@ def test_module_entry_point_runs_as_a_subprocess():
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
 
 
+def test_module_entry_point_trains_with_kernel_threads(tmp_path):
+    # the kernel threads import (Numba reads np.ma) while the command runs: under `-m` that
+    # once deadlocked on the import lock the folder-name alias held
+    argv = [sys.executable, "-m", "models", "train", *QUICK, "--limit", "256", "--epochs", "1",
+            "--threads", "2", "--out", str(tmp_path / "run")]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout and (tmp_path / "run" / "model.safetensors").is_file()
+
+
 # ``python -m models`` as runpy does it, then the installed name: one module of each, no copies
 ONE_COPY = """
 import runpy, sys

@@ -199,3 +199,10 @@ def test_a_task_brings_its_own_subcommand(straight, capsys):
     err = capsys.readouterr().err
     assert status == 1 and "toy language modelling model, not an image classifier" in err
     assert "toy-sample" in err
+
+
+def test_serve_lists_only_the_runs_of_image_classifiers(straight):
+    from tensorgrad.models.serve.catalog import Catalog
+
+    assert (straight / "model.safetensors").is_file()
+    assert Catalog.scan(straight.parent).runs == {}
