@@ -3,10 +3,10 @@
 
 import json
 import shutil
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_models_training import _stop_at
 
 import tensorgrad as tg
 from tensorgrad import nn
@@ -254,8 +254,7 @@ def test_an_old_run_folder_evaluates_and_resumes_as_its_variant(tmp_path, capsys
 
     split = tmp_path / "split"
     args = build_parser().parse_args(["train", *quick, "--out", str(split)])
-    stop = SimpleNamespace(at=lambda t: t.request_stop() if t.progress["step"] == 5 else None)
-    assert commands.train(args, on_step=stop.at) == 130
+    assert commands.train(args, on_step=_stop_at(5)) == 130
     _as_before(split)
     assert main(["train", "--resume", str(split), "--no-progress"]) == 0
     assert "lenet5-classic, " in capsys.readouterr().out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from test_models_training import _stop_at
 
 import tensorgrad as tg
 from tensorgrad import nn
@@ -169,12 +170,7 @@ def test_a_language_run_trains_and_reports_its_own_figures(straight, capsys):
 def test_a_language_run_interrupted_and_resumed_ends_bit_identical(straight, tmp_path, capsys):
     folder = tmp_path / "split"
     args = build_parser().parse_args([*TRAIN, "--toy-width", "12", "--out", str(folder)])
-
-    def stop(trainer):
-        if trainer.progress["step"] == 8:
-            trainer.request_stop()
-
-    assert commands.train(args, on_step=stop) == 130
+    assert commands.train(args, on_step=_stop_at(8)) == 130
     out = capsys.readouterr().out
     assert "toy-lm-toy-width-12, " in out and "; 192 training names, 3 epochs of 6" in out
     assert "epoch 1/3  train loss " in out and "  val loss " in out
