@@ -1,8 +1,8 @@
 """Models built on tensorgrad (LeNet-5 first) and the ``tensorgrad`` command (train, evaluate, ...).
 
 Installed, this folder is the package ``tensorgrad.models``; it uses relative imports only.
-Importing it registers the built-in models (``BUILTIN``), so the registry is complete
-whichever of its modules is imported first.
+Importing it registers the built-in models (a new one is one more name in the ``from .
+import`` line below), so the registry is complete whichever of its modules is imported first.
 
 >>> from tensorgrad.models import LeNet5, create_model
 >>> model = create_model("lenet5", classic=True)
@@ -63,5 +63,4 @@ else:
     from .options import ModelOption
     from .registry import create_model, model_names, register_model
 
-    BUILTIN = (lenet5, reslenet)
     __all__ = ["LeNet5", "ModelOption", "create_model", "model_names", "register_model"]

@@ -20,8 +20,9 @@ Attributes
                 (``train_loss``, ``val_loss``, ``test_accuracy``) become TensorBoard tags
                 ``<what>/<split>``; the trainer adds ``lr``
     sums        running totals a step adds up besides the loss (``("correct",)``)
-    commands    extra subcommands, ``{name: (add_parser, run)}``: ``add_parser(subparsers)``
-                adds its parser (``arguments.add_weights`` gives ``--checkpoint`` and
+    commands    extra subcommands, ``{name: (add_parser, run)}``, on the class or the instance
+                (a name the CLI or another task has is refused): ``add_parser(subparsers)`` adds
+                its parser (``arguments.add_weights`` gives ``--checkpoint`` and
                 ``--device``), ``run(args) -> int`` runs it (``commands.load_model(args)``
                 rebuilds the trained model from its weights file alone)
 
@@ -39,7 +40,8 @@ Methods
         The forward pass and loss of one training batch (already on the model's device);
         the trainer runs backward and the optimizer.
     evaluate(model, loader) -> result                                                required
-        A result object (any) of the model, in eval mode and without a graph, over a loader.
+        A result object (any) of the model over a loader, in eval mode and without a graph
+        (``tg.no_grad()``), leaving the model in the mode it found.
     epoch_row(running, result) -> {key: float}                                       required
         This epoch's ``history`` values: ``running`` holds ``loss_sum`` (the loss times the
         count, summed), ``seen`` (the counts summed) and each of ``sums``; ``result`` is the

@@ -65,14 +65,14 @@ class ToyNames(Task):
         return Step(loss, (y != IGNORE).sum())
 
     def evaluate(self, model, loader) -> LanguageEval:
-        total, count = 0.0, 0
+        total, count, was_training = 0.0, 0, model.training
         model.eval()
         with tg.no_grad():
             for x, y in loader:
                 logits = model(x).reshape(-1, len(ALPHABET))
                 total += F.cross_entropy(logits, y.reshape(-1), reduction="sum").item()
                 count += int((y != IGNORE).sum().item())
-        model.train()
+        model.train(was_training)
         return LanguageEval(total / count)
 
     def describe_data(self, train_set) -> str:
