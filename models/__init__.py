@@ -1,6 +1,8 @@
 """Models built on tensorgrad (LeNet-5 first) and the ``tensorgrad`` command (train, evaluate, ...).
 
 Installed, this folder is the package ``tensorgrad.models``; it uses relative imports only.
+Importing it registers the built-in models (a new one is one more name in the ``from .
+import`` line below), so the registry is complete whichever of its modules is imported first.
 
 >>> from tensorgrad.models import LeNet5, create_model
 >>> model = create_model("lenet5", classic=True)
@@ -39,10 +41,16 @@ if __name__ == "models":
             pass
 
     class _SubmoduleAlias(importlib.abc.MetaPathFinder):
-        """``import models.registry`` gives ``tensorgrad.models.registry`` itself."""
+        """``import models.registry`` gives ``tensorgrad.models.registry`` itself.
+
+        Not ``models.__main__``: ``python -m models`` looks it up with the global import lock
+        held, and importing it here would run the whole command under that lock, where a kernel
+        thread's first import (Numba reading ``np.ma``) waits forever. The folder's own
+        ``__main__.py`` is found as usual and imports the CLI by its installed name.
+        """
 
         def find_spec(self, name, path=None, target=None):
-            if not name.startswith("models."):
+            if not name.startswith("models.") or name == "models.__main__":
                 return None
             module = importlib.import_module("tensorgrad." + name)
             return importlib.util.spec_from_loader(name, _SameModule(module))
@@ -50,7 +58,9 @@ if __name__ == "models":
     if not any(type(f).__name__ == "_SubmoduleAlias" for f in sys.meta_path):
         sys.meta_path.insert(0, _SubmoduleAlias())
 else:
+    from . import lenet5, reslenet  # the built-in models: importing one registers it
     from .lenet5 import LeNet5
+    from .options import ModelOption
     from .registry import create_model, model_names, register_model
 
-    __all__ = ["LeNet5", "create_model", "model_names", "register_model"]
+    __all__ = ["LeNet5", "ModelOption", "create_model", "model_names", "register_model"]

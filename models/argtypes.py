@@ -36,11 +36,15 @@ def float_in(low: float, high: float, *, open_low: bool = False):
     return parse
 
 
-def model_name(text: str) -> str:
-    from .registry import model_names
+def integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
-    if text not in model_names():
-        raise argparse.ArgumentTypeError(
-            f"unknown model {text!r}; choose one of {', '.join(model_names())}"
-        )
-    return text
+
+def number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None

@@ -1,49 +1,18 @@
 """Model, optimizer and learning-rate schedule from a TrainConfig (shared by every model)."""
 
-import inspect
-
-from .config import ConfigError, TrainConfig
-from .registry import create_model
-
-# model options: config field -> (its CLI flag, what the model lacks when it does not take it);
-# each is passed to the constructor only when it differs from TrainConfig's default
-MODEL_OPTIONS = {
-    "classic": ("--classic", "classic variant"),
-    "skip": ("--no-skip", "skip connections to switch off"),
-    "batchnorm": ("--no-batchnorm", "BatchNorm to switch off"),
-}
-
-
-def model_options(config: TrainConfig) -> dict:
-    """The model options (classic, skip, batchnorm) that differ from their defaults, to pass to
-    the model's constructor; a ConfigError when the model does not take one."""
-    from .registry import _MODELS, _load_builtin_models
-
-    _load_builtin_models()
-    options = {}
-    for name, (flag, what) in MODEL_OPTIONS.items():
-        value = getattr(config, name)
-        if value == getattr(TrainConfig, name):
-            continue
-        factory = _MODELS.get(config.model)
-        if factory is None or name not in inspect.signature(factory).parameters:
-            raise ConfigError(f"{flag}: model {config.model!r} has no {what}")
-        options[name] = value
-    return options
+from .config import TrainConfig
+from .registry import create_model, resolve_options, variant_name
 
 
 def build_model(config: TrainConfig):
-    """The registered model, built with ``model_options(config)``."""
-    return create_model(config.model, **model_options(config))
+    """The registered model, built with every one of its options (``config.model_options``,
+    the declared defaults for those not given)."""
+    return create_model(config.model, **resolve_options(config.model, config.model_options))
 
 
 def model_variant(config: TrainConfig) -> str:
     """The model's name with its non-default options, e.g. ``reslenet-no-skip``."""
-    parts = [config.model]
-    for name, (flag, _) in MODEL_OPTIONS.items():
-        if getattr(config, name) != getattr(TrainConfig, name):
-            parts.append(flag.removeprefix("--"))
-    return "-".join(parts)
+    return variant_name(config.model, config.model_options)
 
 
 def build_optimizer(config: TrainConfig, model):

@@ -1,21 +1,25 @@
 """The ``tensorgrad`` command (``python -m models`` in a checkout): train, evaluate, predict,
-serve, info.
+serve, info, and the subcommands the registered models' tasks add (e.g. ``sample``).
 
 A subcommand is one row of ``COMMANDS``: the function that adds its parser and the
-``module:function`` (in this package, imported only when it runs) that runs it.
+``module:function`` (in this package, imported only when it runs) that runs it; a task's own
+are ``Task.commands`` rows, whose runner is a function.
 
 Every user error (bad option value, unreadable file) ends in one line on stderr and a non-zero
 exit status: 2 for bad arguments, 1 for files and data that cannot be used, 130 after Ctrl-C.
 """
 
 import argparse
+import importlib
 import sys
 
-from .argtypes import float_in, model_name, non_negative_int, positive_int
-from .config import DATASETS, DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .argtypes import float_in, non_negative_int, positive_int
+from .arguments import add_common, add_device, add_model_options, add_weights, model_name
+from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULES, TrainConfig
+from .errors import PROG, CheckpointError, CommandError, ConfigError, UsageError, one_line
+from .registry import model_defaults, model_names, tasks
 from .serve.command import add_parser as _add_serve
 
-PROG = "tensorgrad"
 _D = TrainConfig()  # the defaults, for the help text
 EXAMPLES = f"""examples:
   {PROG} train                          LeNet-5 on MNIST, >= 99% test accuracy
@@ -32,10 +36,6 @@ EXAMPLES = f"""examples:
 '{PROG} COMMAND --help' explains every option of a command."""
 
 
-class UsageError(Exception):
-    """A bad command line; printed as one line, exit status 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (no usage block) and raise instead of exiting."""
 
@@ -43,18 +43,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-# options that define a run; with --resume the saved ones are used and these must be left out
-RUN_OPTIONS = (
-    "model", "classic", "skip", "batchnorm", "epochs", "batch_size", "optimizer", "lr",
-    "momentum", "weight_decay", "schedule", "augment", "label_smoothing", "seed", "dataset",
-    "limit", "test_limit", "eval_batch_size", "out",
-)  # fmt: skip
-
-
 def _default(field: str) -> str:
     """``TrainConfig``'s default of ``field`` and the models whose recipe changes it."""
-    from .registry import model_defaults, model_names
-
     value = getattr(_D, field)
     text = f"{value:g}" if isinstance(value, float) else str(value)
     for name in model_names():
@@ -76,43 +66,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tensorgrad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add_parser, _ in COMMANDS.values():
+    for add_parser, _ in all_commands().values():
         add_parser(commands)
     return parser
+
+
+def all_commands() -> dict:
+    """``COMMANDS`` and the subcommands of the registered models' tasks."""
+    found = dict(COMMANDS)
+    for task in tasks():
+        for name, row in task.commands.items():
+            if name in found and found[name] is not row:
+                raise ValueError(f"task {task.name!r}: the subcommand {name!r} is taken")
+            found[name] = row
+    return found
+
+
+def _datasets() -> list[str]:
+    """Every --dataset value of the registered models' tasks."""
+    return list(dict.fromkeys(name for task in tasks() for name in task.datasets))
 
 
 def _add_train(commands) -> None:
     p = commands.add_parser(
         "train", help="train a model on MNIST (the default run reaches >= 99%% in about a minute)",
-        description="Train a model on MNIST. Writes a run folder with checkpoints, metrics.json, "
-        "PNG plots and TensorBoard events. Ctrl-C saves a checkpoint; --resume continues it.",
+        description="Train a model on its data set (MNIST for the image classifiers). Writes a "
+        "run folder with checkpoints, metrics.json, plots and TensorBoard events. Ctrl-C saves a "
+        "checkpoint; --resume continues it. A model's own options are listed at the end.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )  # fmt: skip
     S = argparse.SUPPRESS  # defaults come from TrainConfig, so --resume can tell what was given
     p.add_argument(
-        "--model", type=model_name, default=S, help=f"registered model name (default: {_D.model})"
-    )
-    p.add_argument(
-        "--classic",
-        action="store_true",
-        default=S,
-        help="LeNet-5 as in 1998: tanh and average pooling instead of ReLU and max-pooling",
-    )
-    p.add_argument(
-        "--no-skip",
-        dest="skip",
-        action="store_false",
-        default=S,
-        help="reslenet without its skip connections (an ablation: the same layers, no "
-        "identity paths)",
-    )
-    p.add_argument(
-        "--no-batchnorm",
-        dest="batchnorm",
-        action="store_false",
-        default=S,
-        help="reslenet without BatchNorm2d (an ablation; its convolutions get biases instead)",
-    )
+        "--model", type=model_name, default=S,
+        help=f"registered model: {', '.join(model_names())} (default: {_D.model})",
+    )  # fmt: skip
     p.add_argument(
         "--epochs",
         type=positive_int,
@@ -185,22 +172,22 @@ def _add_train(commands) -> None:
     )
     p.add_argument(
         "--dataset",
-        choices=DATASETS,
+        choices=_datasets(),
         default=S,
-        help="mnist (default), or synthetic: 6,000 font-drawn digits made on the spot, for a "
-        "quick offline check that everything works",
+        help="the model's data set: for image classifiers mnist (default), or synthetic: 6,000 "
+        "font-drawn digits made on the spot, for a quick offline check that everything works",
     )
     p.add_argument(
         "--limit",
         type=positive_int,
         default=S,
-        help="train on the first N training images only (quick experiments)",
+        help="train on the first N training samples only (quick experiments)",
     )
     p.add_argument(
         "--test-limit",
         type=positive_int,
         default=S,
-        help="evaluate on the first N test images only",
+        help="evaluate on the first N test samples only",
     )
     p.add_argument(
         "--eval-batch-size",
@@ -209,7 +196,10 @@ def _add_train(commands) -> None:
         help=f"images per evaluation batch (default: {_D.eval_batch_size})",
     )
     p.add_argument(
-        "--out", metavar="DIR", default=S, help="run folder (default: runs/<model>-<timestamp>)"
+        "--out",
+        metavar="DIR",
+        default=S,
+        help="run folder (default: runs/<model variant>-<timestamp>)",
     )
     p.add_argument(
         "--resume",
@@ -218,13 +208,14 @@ def _add_train(commands) -> None:
         help="continue the run saved in CHECKPOINT (a checkpoint.safetensors or its run "
         "folder) with its own settings; ends bit-identical to an uninterrupted run",
     )
-    _add_common(p)
-    _add_device(p)
+    add_common(p)
+    add_device(p)
     p.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress bar (the per-epoch lines are still printed)",
     )
+    add_model_options(p, "model options", "each for the models named (another model refuses it)")
 
 
 def _add_evaluate(commands) -> None:
@@ -232,7 +223,7 @@ def _add_evaluate(commands) -> None:
         "evaluate", help="test accuracy, loss and the class-wise table of a trained model",
         description="Evaluate a trained model on the MNIST test set.",
     )  # fmt: skip
-    _add_weights(p)
+    add_weights(p)
     p.add_argument(
         "--batch-size", type=positive_int, default=1000, help="images per batch (default: 1000)"
     )
@@ -244,10 +235,10 @@ def _add_evaluate(commands) -> None:
         "which is the whole test set unless it was trained with --test-limit)",
     )
     p.add_argument(
-        "--dataset", choices=DATASETS, default=None, help="test set (default: the run's own)"
+        "--dataset", choices=_datasets(), default=None, help="test set (default: the run's own)"
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    _add_common(p)
+    add_common(p)
 
 
 def _add_predict(commands) -> None:
@@ -260,7 +251,7 @@ def _add_predict(commands) -> None:
     p.add_argument(
         "images", nargs="+", metavar="IMAGE", help="image files (.png, .jpg, ...) or .npy arrays"
     )
-    _add_weights(p)
+    add_weights(p)
     p.add_argument(
         "--top", type=positive_int, default=3, help="how many classes to show (default: 3)"
     )
@@ -280,48 +271,6 @@ def _add_info(commands) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _add_weights(p) -> None:
-    _add_device(p)
-    p.add_argument(
-        "--checkpoint",
-        metavar="PATH",
-        required=True,
-        help="a checkpoint.safetensors or model.safetensors from a run folder (or the folder)",
-    )
-    p.add_argument(
-        "--model",
-        type=model_name,
-        default=None,
-        help="model name, for weights without the run's settings beside them",
-    )
-    p.add_argument(
-        "--classic", action="store_true", default=None, help="with --model: the classic variant"
-    )
-
-
-def _add_device(p) -> None:
-    p.add_argument(
-        "--device",
-        default="auto",
-        help="cpu, cuda or cuda:N (default auto: CUDA when available, else the CPU)",
-    )
-
-
-def _add_common(p) -> None:
-    p.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        default=None,
-        help="where MNIST is cached (default: tensorgrad.data's cache folder)",
-    )
-    p.add_argument(
-        "--threads",
-        type=positive_int,
-        default=None,
-        help="threads for the Numba kernels (default: all cores; BLAS keeps 1 thread)",
-    )
-
-
 # name: (adds its parser, "module:function" that runs it); a new subcommand is one row here
 COMMANDS = {
     "train": (_add_train, "commands:train"),
@@ -334,15 +283,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (never raises for a user error)."""
-    from .commands import CommandError, run_command
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            names = ", ".join(COMMANDS)
+            names = ", ".join(all_commands())
             raise UsageError(f"{PROG}: choose a command: {names} (see {PROG} --help)")
-        return run_command(args, COMMANDS[args.command][1])
+        return run_command(args, all_commands()[args.command][1])
     except UsageError as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
@@ -354,6 +301,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def one_line(error: Exception) -> str:
-    """A message that other layers wrote on several lines, joined with '; '."""
-    return "; ".join(part.strip() for part in str(error).splitlines() if part.strip())
+def run_command(args, target) -> int:
+    """Run ``target`` ("module:function" in this package, or a function) on ``args``; user
+    errors re-raised as UsageError / CommandError."""
+    from .preprocess import ImageError
+
+    if getattr(args, "threads", None):
+        from tensorgrad.kernels.config import set_threads
+
+        set_threads(kernels=args.threads)
+    if isinstance(target, str):
+        module, function = target.split(":")
+        target = getattr(importlib.import_module(f".{module}", __package__), function)
+    try:
+        return target(args)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    except (CheckpointError, ImageError) as error:
+        raise CommandError(str(error)) from None

@@ -1,43 +1,19 @@
 """What ``train``, ``evaluate`` and ``predict`` do, given parsed arguments."""
 
-import importlib
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import CheckpointError, load_checkpoint, load_weights
-from .config import ConfigError, TrainConfig
+from .arguments import given_model_flags
+from .builders import build_model, model_variant
+from .checkpoint import load_checkpoint, load_weights
+from .config import TrainConfig
 from .devices import resolve
+from .errors import PROG, CommandError, ConfigError, UsageError, one_line
 from .preprocess import ImageError
+from .registry import model_task, options_from_flags
 from .runs import CHECKPOINT, WEIGHTS
-
-
-class CommandError(Exception):
-    """A file, folder or data set that cannot be used; printed as one line, exit status 1."""
-
-
-def run_command(args, target: str) -> int:
-    """Run ``target`` ("module:function" in this package) on ``args``; user errors re-raised as
-    the CLI's UsageError / CommandError."""
-    if getattr(args, "threads", None):
-        _set_threads(args.threads)
-    from .cli import UsageError
-
-    module, function = target.split(":")
-    run = getattr(importlib.import_module(f".{module}", __package__), function)
-    try:
-        return run(args)
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
-    except (CheckpointError, ImageError) as error:
-        raise CommandError(str(error)) from None
-
-
-def _set_threads(n: int) -> None:
-    from tensorgrad.kernels.config import set_threads
-
-    set_threads(kernels=n)
 
 
 def _echo(line: str = "") -> None:
@@ -46,19 +22,20 @@ def _echo(line: str = "") -> None:
 
 # -- train --------------------------------------------------------------------------------------
 def train(args, *, on_step=None) -> int:
-    from .builders import model_variant
-    from .cli import PROG, RUN_OPTIONS, UsageError
+    from .report import finish_run
     from .runs import default_folder
     from .tblog import EventLog
     from .trainer import Interrupted, Trainer
 
+    settings = set(TrainConfig.run_settings()) | {"out"}
+    given = {name: value for name, value in vars(args).items() if name in settings}
+    flags = given_model_flags(args)
     checkpoint = None
     if args.resume is not None:
-        given = [name for name in RUN_OPTIONS if name in vars(args)]
-        if given:
-            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        if given or flags:
+            names = ", ".join(["--" + name.replace("_", "-") for name in given] + list(flags))
             raise UsageError(
-                f"--resume continues the saved run with its own settings; leave out {flags}"
+                f"--resume continues the saved run with its own settings; leave out {names}"
             )
         path = _checkpoint_path(args.resume, CHECKPOINT)
         checkpoint = load_checkpoint(path)
@@ -72,22 +49,22 @@ def train(args, *, on_step=None) -> int:
             )
             return 0
     else:
-        options = {name: getattr(args, name) for name in RUN_OPTIONS if name in vars(args)}
-        folder = Path(options.pop("out")) if "out" in options else None
-        model = options.pop("model", TrainConfig.model)
+        folder = Path(given.pop("out")) if "out" in given else None
+        model = given.pop("model", TrainConfig.model)
         config = TrainConfig.for_model(
-            model, **options, data_dir=args.data_dir, threads=args.threads, device=args.device
-        ).validate()
-        folder = folder or default_folder(model_variant(config), False)
+            model, **given, model_options=options_from_flags(model, flags),
+            data_dir=args.data_dir, threads=args.threads, device=args.device,
+        ).validate()  # fmt: skip
+        folder = folder or default_folder(model_variant(config))
         _check_new_folder(folder)
-    train_set, test_set = _datasets(config)
+    train_set, eval_set = _data(config)
     progress = checkpoint["progress"] if checkpoint else None
     events = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         events = EventLog(folder, purge_step=progress["step"] + 1 if progress else None)
         trainer = Trainer(
-            config, folder, train_set, test_set, checkpoint=checkpoint, events=events,
+            config, folder, train_set, eval_set, checkpoint=checkpoint, events=events,
             show_progress=not args.no_progress, echo=_echo, on_step=on_step,
         )  # fmt: skip
         _echo(_header(trainer, folder, resumed=checkpoint is not None))
@@ -101,11 +78,7 @@ def train(args, *, on_step=None) -> int:
     finally:
         if events is not None:
             events.close()
-    from .evaluation import evaluate as run_eval
-    from .report import finish_run
-
-    result = trainer.last_eval or run_eval(trainer.model, trainer.test_loader)
-    finish_run(folder, config, trainer.progress, result, trainer.model, echo=_echo)
+    finish_run(trainer, echo=_echo)
     return 0
 
 
@@ -113,11 +86,9 @@ def _header(trainer, folder: Path, resumed: bool) -> str:
     c, p = trainer.config, trainer.progress
     n_params = sum(param.numel() for param in trainer.model.parameters())
     epochs = f"{c.epochs} epoch{'s' * (c.epochs != 1)}"
-    from .builders import model_variant
-
     smoothing = f", label smoothing {c.label_smoothing:g}" if c.label_smoothing else ""
-    what = (f"{model_variant(c)}, {n_params:,} parameters; "
-            f"{len(trainer.train_loader.dataset):,} training images, {epochs} of "
+    data = trainer.task.describe_data(trainer.train_loader.dataset)
+    what = (f"{model_variant(c)}, {n_params:,} parameters; {data}, {epochs} of "
             f"{trainer.steps_per_epoch} batches of {c.batch_size}; {c.optimizer} lr "
             f"{c.resolved_lr():g}, {c.schedule} schedule{', augmented' if c.augment else ''}"
             f"{smoothing}; seed {c.seed}")  # fmt: skip
@@ -137,11 +108,10 @@ def _check_new_folder(folder: Path) -> None:
         )
 
 
-def _datasets(config: TrainConfig):
-    from . import data
-
+def _data(config: TrainConfig):
+    """The task's data sets of the run, or a CommandError saying why they cannot be had."""
     try:
-        return data.datasets(config)
+        return model_task(config.model).data(config)
     except (OSError, RuntimeError, ValueError) as error:
         raise CommandError(str(error)) from None
 
@@ -161,23 +131,29 @@ def _checkpoint_path(text: str, name: str) -> Path:
 
 # -- evaluate and predict -----------------------------------------------------------------------
 def load_model(args):
-    """The model named by the saved settings (or --model/--classic) with the saved weights."""
-    from .builders import build_model
-
+    """(model, config, path): the model a weights file describes (its metadata, else the run's
+    settings saved with it, else ``--model`` and the model option flags given) with its weights,
+    on ``args.device``, in eval mode."""
     path = _checkpoint_path(args.checkpoint, CHECKPOINT)
-    state, saved = load_weights(path)
-    config = saved or TrainConfig()
-    if saved is None and args.model is None:
+    state, config = load_weights(path)
+    chosen, flags = getattr(args, "model", None), given_model_flags(args)
+    if chosen is None and flags:
+        raise UsageError(f"{', '.join(flags)}: only with --model, for weights that do not "
+                         "name their model")  # fmt: skip
+    if chosen is not None:
+        config = config or TrainConfig.for_model(chosen)
+        config.model, config.model_options = chosen, options_from_flags(chosen, flags)
+    elif config is None:
         raise CommandError(f"{path}: no run settings found beside it; say which model with --model")
-    if args.model is not None:
-        config.model = args.model
-        config.classic = bool(args.classic)
-    model = build_model(config)
+    try:
+        model = build_model(config)
+    except ValueError as error:  # an unknown model, an option it lacks: the file's
+        raise CommandError(f"{path}: {one_line(error)}") from None
     try:
         model.load_state_dict(state)
     except (KeyError, ValueError, RuntimeError, TypeError) as error:
-        name = config.model + (" (classic)" if config.classic else "")
-        raise CommandError(f"{path}: the weights do not fit {name}: {error}") from None
+        variant = model_variant(config)
+        raise CommandError(f"{path}: the weights do not fit {variant}: {error}") from None
     try:
         model.to(resolve(args.device))
     except ValueError as error:
@@ -186,14 +162,27 @@ def load_model(args):
     return model, config, path
 
 
+def load_classifier(args):
+    """``load_model``, for a command that classifies images: a CommandError for another task."""
+    from .classification import ImageClassification
+
+    model, config, path = load_model(args)
+    task = model_task(config.model)
+    if not isinstance(task, ImageClassification):
+        offered = f" ({PROG} {', '.join(task.commands)} works on it)" if task.commands else ""
+        raise CommandError(f"{path}: {config.model} is a {task.name} model, not an image "
+                           f"classifier{offered}")  # fmt: skip
+    return model, config, path
+
+
 def evaluate(args) -> int:
     import json
 
+    from .classification import summary_text
     from .data import test_loader
     from .evaluation import evaluate as run_eval
-    from .report import summary_text
 
-    model, config, path = load_model(args)
+    model, config, path = load_classifier(args)
     config.eval_batch_size = args.batch_size
     if args.test_limit is not None:
         config.test_limit = args.test_limit
@@ -201,27 +190,27 @@ def evaluate(args) -> int:
         config.data_dir = args.data_dir
     if args.dataset is not None:
         config.dataset = args.dataset
-    _, test_set = _datasets(config)
+    _, test_set = _data(config)
     result = run_eval(model, test_loader(test_set, config))
     if args.json:
-        out = {"checkpoint": str(path), "test_accuracy": result.accuracy, "test_loss": result.loss,
+        out = {"checkpoint": str(path), "variant": model_variant(config),
+               "test_accuracy": result.accuracy, "test_loss": result.loss,
                "per_class_accuracy": result.per_class.tolist(),
                "confusion_matrix": result.confusion.tolist()}  # fmt: skip
         _echo(json.dumps(out, indent=2))
         return 0
     correct, total = int(np.trace(result.confusion)), int(result.confusion.sum())
-    _echo(f"{path}: test accuracy {100 * result.accuracy:.2f}% ({correct}/{total}), "
-          f"loss {result.loss:.4f}\n")  # fmt: skip
+    _echo(f"{path} ({model_variant(config)}): test accuracy {100 * result.accuracy:.2f}% "
+          f"({correct}/{total}), loss {result.loss:.4f}\n")  # fmt: skip
     _echo(summary_text(result))
     return 0
 
 
 def predict(args) -> int:
-    from .cli import one_line
     from .predict import classify, render_ascii
     from .preprocess import read_digit
 
-    model, _, _ = load_model(args)
+    model, _, _ = load_classifier(args)
     failed = 0
     for name in args.images:
         try:

@@ -3,8 +3,7 @@
 This is the one place that knows the data API; the trainer only iterates loaders.
 """
 
-from .config import TrainConfig
-
+DATASETS = ("mnist", "synthetic")  # the --dataset values of image classification
 # the mean and std of MNIST training pixels in [0, 1] (the usual PyTorch constants)
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 SYNTHETIC_SIZES = (6000, 1000)  # train, test
@@ -20,8 +19,9 @@ def image_transform(train: bool, augment: bool):
     return data.Compose(steps)
 
 
-def datasets(config: TrainConfig):
-    """(train, test) datasets with the run's transforms, cut to --limit/--test-limit."""
+def datasets(config):
+    """(train, test) datasets with the run's transforms (``config`` is its TrainConfig), cut to
+    --limit/--test-limit."""
     from tensorgrad import data
 
     train_tf, test_tf = image_transform(True, config.augment), image_transform(False, False)
@@ -46,14 +46,14 @@ def _subset(dataset, limit: int | None):
     return data.Subset(dataset, range(limit))
 
 
-def train_loader(dataset, config: TrainConfig):
+def train_loader(dataset, config):
     """Shuffled from (seed, epoch); batch b of epoch e is the same whenever it is fetched."""
     from tensorgrad import data
 
     return data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True, seed=config.seed)
 
 
-def test_loader(dataset, config: TrainConfig):
+def test_loader(dataset, config):
     from tensorgrad import data
 
     return data.DataLoader(dataset, batch_size=config.eval_batch_size, shuffle=False)

@@ -24,15 +24,15 @@ class ResidentBatches:
     """A loader's batches cut from one copy of the whole (deterministically transformed) data
     set on the device: one transfer for the data and one per epoch for its order, then each
     batch is a gather on the device, so a step never waits for the host. The batches are the
-    loader's, element for element (same order, same transforms)."""
+    loader's, element for element (same order, same transforms): tuples such as (images,
+    labels) or (inputs, targets)."""
 
     def __init__(self, loader, device) -> None:
         from tensorgrad import data
 
         whole = data.DataLoader(loader.dataset, batch_size=len(loader.dataset), shuffle=False)
-        images, labels = next(iter(whole))
         self.loader, self.device = loader, device
-        self.images, self.labels = images.to(device), labels.to(device)
+        self.tensors = tuple(t.to(device) for t in next(iter(whole)))
 
     def batches(self, epoch: int, start: int):
         import tensorgrad as tg
@@ -41,13 +41,13 @@ class ResidentBatches:
         size = self.loader.batch_size
         for b in range(start, len(self.loader)):
             chosen = order[b * size : (b + 1) * size]
-            yield self.images[chosen], self.labels[chosen]
+            yield tuple(t[chosen] for t in self.tensors)
 
 
 def host_batches(batches, device):
     """Batches from the host, each copied to ``device`` (augmented data is made on the host)."""
-    for images, labels in batches:
-        yield images.to(device), labels.to(device)
+    for batch in batches:
+        yield tuple(t.to(device) for t in batch)
 
 
 def as_numpy(t) -> np.ndarray:

@@ -3,10 +3,15 @@
 from tensorgrad import nn
 from tensorgrad.nn import functional as F
 
+from .options import ModelOption
 from .registry import register_model
 
+CLASSIC = ModelOption(
+    "classic", "LeNet-5 as in 1998: tanh and average pooling instead of ReLU and max-pooling"
+)
 
-@register_model("lenet5")
+
+@register_model("lenet5", options=[CLASSIC])
 class LeNet5(nn.Module):
     """conv 6@5x5 (padding 2) -> act -> pool -> conv 16@5x5 -> act -> pool -> 120 -> 84 -> 10.
 

@@ -1,46 +1,39 @@
-"""The end of a run: metrics.json, PNG plots, the class-wise table and the most confused pairs."""
+"""The end of a run: metrics.json (the figures every run has, and its task's), the task's plots
+and tables, and the closing lines."""
 
+import dataclasses
 from pathlib import Path
 
-import numpy as np
-
-from .config import TrainConfig
-from .evaluation import Evaluation
-from .metrics import class_table, confused_pairs_text
+from .builders import model_variant
 from .runs import METRICS, write_json
+from .task import Final
 
 
-def build_metrics(config: TrainConfig, progress: dict, result: Evaluation, model) -> dict:
-    """Everything metrics.json holds (plain JSON types)."""
+def build_metrics(trainer, final: Final) -> dict:
+    """Everything metrics.json holds (plain JSON types); the task's figures after the run's."""
     import tensorgrad as tg
 
+    config, progress, rate = trainer.config, trainer.progress, trainer.task.rate_key
     seconds = progress["epoch_seconds"]
-    images = sum(ips * s for ips, s in zip(progress["images_per_second"], seconds, strict=True))
+    seen = sum(r * s for r, s in zip(progress[rate], seconds, strict=True))
     return {
-        "model": config.model + ("-classic" if config.classic else ""),
-        "config": {**_config_dict(config), "lr": config.resolved_lr()},
+        "model": config.model,
+        "variant": model_variant(config),
+        "model_options": dict(config.model_options),
+        "config": {**dataclasses.asdict(config), "lr": config.resolved_lr()},
         "seed": config.seed,
         "epochs_completed": progress["epoch"],
-        "test_accuracy": result.accuracy,
-        "test_loss": result.loss,
-        "per_class_accuracy": [None if np.isnan(a) else float(a) for a in result.per_class],
-        "confusion_matrix": result.confusion.tolist(),
+        **final.metrics,
         "history": progress["history"],
         "epoch_seconds": seconds,
         "eval_seconds": progress["eval_seconds"],
         "train_seconds": float(sum(seconds)),
-        "images_per_second": images / sum(seconds) if sum(seconds) > 0 else 0.0,
-        "epoch_images_per_second": progress["images_per_second"],
-        "parameters": int(sum(p.numel() for p in model.parameters())),
+        rate: seen / sum(seconds) if sum(seconds) > 0 else 0.0,
+        f"epoch_{rate}": progress[rate],
+        "parameters": int(sum(p.numel() for p in trainer.model.parameters())),
         "tensorgrad_version": tg.__version__,
         "thread_policy": _thread_policy(),
     }
-
-
-def _config_dict(config: TrainConfig) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(config)
 
 
 def _thread_policy() -> dict:
@@ -52,27 +45,19 @@ def _thread_policy() -> dict:
         return {}
 
 
-def finish_run(
-    folder: Path, config: TrainConfig, progress: dict, result: Evaluation, model, echo=print
-) -> dict:
-    """Write metrics.json and the plots, print the tables; returns the metrics."""
-    from .plots import save_run_plots
-
-    metrics = build_metrics(config, progress, result, model)
-    write_json(Path(folder) / METRICS, metrics)
-    save_run_plots(folder, progress["history"], result.confusion, result.per_class,
-                   progress["step_loss"])  # fmt: skip
-    echo("")
-    echo(summary_text(result))
+def finish_run(trainer, echo=print) -> dict:
+    """Write metrics.json and the task's plots, print its report; returns the metrics."""
+    final = trainer.task.finish(trainer)
+    metrics = build_metrics(trainer, final)
+    folder, progress, unit = Path(trainer.folder), trainer.progress, trainer.task.unit
+    write_json(folder / METRICS, metrics)
+    if final.summary:
+        echo("")
+        echo(final.summary)
     epochs = f"{progress['epoch']} epoch{'s' * (progress['epoch'] != 1)}"
-    echo(f"\ntrained {epochs} in {metrics['train_seconds']:.1f} s "
-         f"({metrics['images_per_second']:,.0f} images/s); test accuracy "
-         f"{100 * result.accuracy:.2f}%")  # fmt: skip
-    echo(f"run folder: {folder}  (metrics.json, model.safetensors, curves.png, "
-         f"confusion_matrix.png; tensorboard --logdir {Path(folder).parent})")  # fmt: skip
+    rate = metrics[trainer.task.rate_key]
+    echo(f"\ntrained {epochs} in {metrics['train_seconds']:.1f} s ({rate:,.0f} {unit}s/s)"
+         f"{'; ' + final.headline if final.headline else ''}")  # fmt: skip
+    files = ", ".join(("metrics.json", "model.safetensors", *final.files))
+    echo(f"run folder: {folder}  ({files}; tensorboard --logdir {folder.parent})")
     return metrics
-
-
-def summary_text(result: Evaluation) -> str:
-    """The class-wise table and the most confused pairs."""
-    return class_table(result.confusion) + "\n\n" + confused_pairs_text(result.confusion)

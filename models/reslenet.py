@@ -20,6 +20,7 @@ BatchNorm2d with the identity (the convolutions then get their biases back).
 
 from tensorgrad import nn
 
+from .options import ModelOption
 from .registry import register_model
 
 # the training recipe of ``tensorgrad train --model reslenet``: the defaults of a run of
@@ -32,6 +33,11 @@ RECIPE = {
     "augment": True,
     "label_smoothing": 0.1,
 }
+# the ablations: --no-skip, --no-batchnorm
+OPTIONS = [
+    ModelOption("skip", "without its skip connections (the same layers, no identity paths)"),
+    ModelOption("batchnorm", "without BatchNorm2d (its convolutions get biases instead)"),
+]
 
 
 def _norm(channels: int, batchnorm: bool) -> nn.Module:
@@ -64,7 +70,7 @@ class ResidualBlock(nn.Module):
         return f"skip={self.skip}"
 
 
-@register_model("reslenet", defaults=RECIPE)
+@register_model("reslenet", defaults=RECIPE, options=OPTIONS)
 class ResLeNet(nn.Module):
     """LeNet-5 widened, with BatchNorm2d and residual blocks (see the module docstring).
 

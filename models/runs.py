@@ -1,9 +1,10 @@
 """The run folder: its default name, the files in it, and atomic writes.
 
-runs/<model>-<timestamp>/
+runs/<model variant>-<timestamp>/
     checkpoint.safetensors   everything --resume needs (written after every epoch and on Ctrl-C)
-    model.safetensors        the weights alone: ``LeNet5().load_state_dict(tg.load(path))``
-    metrics.json             results and settings (written after every epoch, final at the end)
+    model.safetensors        the weights alone: ``LeNet5().load_state_dict(tg.load(path))``;
+                             its metadata names the model and its options
+    metrics.json             results, settings and the model variant (written when the run ends)
     curves.png  class_accuracy.png  confusion_matrix.png
     events.out.tfevents.*    TensorBoard (``tensorboard --logdir runs``)
 """
@@ -18,9 +19,10 @@ WEIGHTS = "model.safetensors"
 METRICS = "metrics.json"
 
 
-def default_folder(model: str, classic: bool, root: str | Path = "runs") -> Path:
-    """``runs/<model>[-classic]-<YYYYmmdd-HHMMSS>``, with a suffix if that name is taken."""
-    name = f"{model}{'-classic' if classic else ''}-{time.strftime('%Y%m%d-%H%M%S')}"
+def default_folder(variant: str, root: str | Path = "runs") -> Path:
+    """``runs/<variant>-<YYYYmmdd-HHMMSS>`` (``lenet5-classic-...``), with a suffix if that name
+    is taken."""
+    name = f"{variant}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder = Path(root) / name
     n = 2
     while folder.exists():
@@ -49,9 +51,9 @@ def write_json(path: Path, data: dict) -> Path:
     return atomic_write(path, write)
 
 
-def save_tensors(path: Path, obj) -> Path:
+def save_tensors(path: Path, obj, metadata: dict[str, str] | None = None) -> Path:
     """``tg.save`` (itself atomic: a crash leaves the previous file, never half a file)."""
     import tensorgrad as tg
 
-    tg.save(obj, path)
+    tg.save(obj, path, metadata=metadata)
     return Path(path)

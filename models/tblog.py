@@ -1,48 +1,25 @@
-"""TensorBoard event files of a run, written with tensorboard's protobuf messages.
+"""TensorBoard event files of a run, written by tensorboard's own record writer and protobufs.
 
 Open them with ``tensorboard --logdir runs``. Every tag uses one x axis, the optimizer step, so
-per-epoch values sit at the step where their epoch ended. Tags: ``loss/train_step``, ``lr``,
-``loss/train``, ``loss/test``, ``accuracy/train``, ``accuracy/test``, ``class_accuracy/<digit>``,
-``weights/<param>``, ``grads/<param>`` and the ``confusion_matrix`` image.
+per-epoch values sit at the step where their epoch ended. The trainer writes ``loss/train_step``
+and ``lr`` every step and, every epoch, each value of the task's row as ``<what>/<split>``
+(``loss/train``, ``accuracy/test``, ...) and the ``weights/<param>`` and ``grads/<param>``
+histograms; image classification adds ``class_accuracy/<digit>`` and the ``confusion_matrix``
+image.
 
-Why not tensorboardX or ``tensorboard.summary``: the first imports PyTorch when it is installed
-(5 s) and the second imports TensorFlow's stub (1.5 s); the file format is small enough to
-write here: TFRecord framing (length, CRC-32C) around serialised ``Event`` messages.
+tensorboard is imported when a log is opened, not with this module: its summary package
+loads a TensorFlow stub (about 0.4 s), which the CLI's start-up need not pay. The file is
+named here, not by ``EventFileWriter``: a resumed run's file must sort after the file of the
+run it continues, even within the same second (TensorBoard reads a folder's files in name
+order), so the name ends with the first step the file holds.
 """
 
 import io
 import socket
-import struct
 import time
 from pathlib import Path
 
 import numpy as np
-
-
-def _crc32c_table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE = _crc32c_table()
-
-
-def crc32c(data: bytes) -> int:
-    """CRC-32C (Castagnoli), the checksum TFRecord files use."""
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc = _TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def _masked(data: bytes) -> bytes:
-    crc = crc32c(data)
-    return struct.pack("<I", (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF)
 
 
 class EventLog:
@@ -54,25 +31,22 @@ class EventLog:
 
     def __init__(self, folder: Path, purge_step: int | None = None) -> None:
         from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer.record_writer import RecordWriter
 
         self._event, self._summary = event_pb2, summary_pb2
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        # TensorBoard reads a folder's files in name order: the first step breaks ties within a
-        # second, so a run resumed at once is still read after the run it continues
         first = 0 if purge_step is None else purge_step
         name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{first:010d}"
         self.path = folder / name
-        self._file = open(self.path, "ab")  # noqa: SIM115 (closed in close())
+        self._writer = RecordWriter(open(self.path, "ab"))  # noqa: SIM115 (closed in close())
         self._write(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
         if purge_step is not None:
             start = event_pb2.SessionLog(status=event_pb2.SessionLog.START)
             self._write(event_pb2.Event(wall_time=time.time(), step=purge_step, session_log=start))
 
     def _write(self, event) -> None:
-        data = event.SerializeToString()
-        header = struct.pack("<Q", len(data))
-        self._file.write(header + _masked(header) + data + _masked(data))
+        self._writer.write(event.SerializeToString())
 
     def _values(self, step: int, values: list) -> None:
         summary = self._summary.Summary(value=values)
@@ -86,15 +60,14 @@ class EventLog:
         self.scalars(step, {"loss/train_step": loss, "lr": lr})
 
     def epoch(self, step: int, row: dict[str, float]) -> None:
-        """Per-epoch scalars; ``row`` holds train/test loss and accuracy."""
-        self.scalars(step, {
-            "loss/train": row["train_loss"], "loss/test": row["test_loss"],
-            "accuracy/train": row["train_accuracy"], "accuracy/test": row["test_accuracy"],
-        })  # fmt: skip
-
-    def class_accuracy(self, step: int, accuracy: np.ndarray) -> None:
-        values = {f"class_accuracy/{i}": np.nan_to_num(a) for i, a in enumerate(accuracy)}
-        self.scalars(step, values)
+        """A task's per-epoch row: ``train_loss`` as ``loss/train``, ``test_accuracy`` as
+        ``accuracy/test`` (the learning rate is logged every step)."""
+        tags = {}
+        for key, value in row.items():
+            split, _, what = key.partition("_")
+            if key != "lr":
+                tags[f"{what}/{split}" if what else key] = value
+        self.scalars(step, tags)
 
     def histograms(self, step: int, named_parameters) -> None:
         """Weight and gradient histograms, one pair per parameter."""
@@ -128,8 +101,8 @@ class EventLog:
         self._values(step, [self._summary.Summary.Value(tag=tag, image=image)])
 
     def flush(self) -> None:
-        self._file.flush()
+        self._writer.flush()
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        if not self._writer.closed:
+            self._writer.close()

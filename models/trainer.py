@@ -1,5 +1,6 @@
-"""One generic trainer for every registered classifier: epochs of SGD/Adam steps, evaluation,
-TensorBoard logging, atomic checkpoints, Ctrl-C handling and exact resume, on any device.
+"""One generic trainer for every registered model: epochs of SGD/Adam steps, evaluation,
+TensorBoard logging, atomic checkpoints, Ctrl-C handling and exact resume, on any device. What
+a batch's loss is, what is evaluated and reported comes from the model's task (``task.py``).
 
 On a GPU the training data stay on the device (``devices.ResidentBatches``) and the loss and
 accuracy are read back every ``LOG_EVERY`` steps, not every step, so that a step is kernel
@@ -15,13 +16,13 @@ from pathlib import Path
 
 from . import data as run_data
 from .builders import build_model, build_optimizer, build_scheduler, current_lr
-from .checkpoint import save_checkpoint, set_rng_state
+from .checkpoint import save_checkpoint, save_weights, set_rng_state
 from .config import TrainConfig
 from .devices import ResidentBatches, host_batches, resolve
-from .evaluation import Evaluation, evaluate
-from .runs import CHECKPOINT, WEIGHTS, save_tensors
+from .registry import model_task
+from .runs import CHECKPOINT, WEIGHTS
+from .task import Task
 
-HISTORY = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr")
 LOG_EVERY = 50  # steps between reads of the loss from a GPU
 
 
@@ -33,52 +34,59 @@ class Interrupted(Exception):
         self.checkpoint, self.epoch, self.batch = checkpoint, epoch, batch
 
 
-def new_progress() -> dict:
+def new_running(task: Task) -> dict:
+    """The sums of the epoch so far: the loss times the count, the count, the task's own."""
+    return {"loss_sum": 0.0, **{key: 0 for key in task.sums}, "seen": 0, "seconds": 0.0}
+
+
+def new_progress(task: Task) -> dict:
     """Where the run stands; saved in the checkpoint so a resumed run is bit-identical."""
     return {
         "epoch": 0,  # epochs completed
         "batch": 0,  # batches completed in the current epoch
         "step": 0,  # optimizer steps in total
-        "running": {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0},
-        "history": {key: [] for key in HISTORY},
+        "running": new_running(task),
+        "history": {key: [] for key in (*task.history, "lr")},
         "epoch_seconds": [],  # training time of each epoch (evaluation excluded)
         "eval_seconds": [],
-        "images_per_second": [],
+        task.rate_key: [],  # e.g. images_per_second, of each epoch
         "step_loss": [],
     }
 
 
 class Trainer:
-    """Train ``config.model`` on ``train_set``, evaluating on ``test_set`` after every epoch.
+    """Train ``config.model`` on ``train_set``, evaluating on ``eval_set`` after every epoch
+    (the data sets of the model's task: ``task.data(config)``).
 
     ``on_step(trainer)`` is called after every optimizer step (tests use it to stop a run);
     ``events`` is an ``EventLog`` or None; ``echo`` prints a line.
     """
 
-    def __init__(self, config: TrainConfig, folder: Path, train_set, test_set, *,
+    def __init__(self, config: TrainConfig, folder: Path, train_set, eval_set, *,
                  checkpoint: dict | None = None, events=None, show_progress: bool = True,
                  echo: Callable[[str], None] = print,
                  on_step: Callable[["Trainer"], None] | None = None) -> None:  # fmt: skip
         import tensorgrad as tg
 
         self.config = config.validate()
+        self.task = model_task(config.model)
         self.folder = Path(folder)
         tg.manual_seed(config.seed)
         self.device = resolve(config.device)
         self.model = build_model(config).to(self.device)
         self.optimizer = build_optimizer(config, self.model)
-        self.train_loader = run_data.train_loader(train_set, config)
+        self.train_loader = self.task.train_loader(train_set, config)
         self.resident = None
         if self.device.type != "cpu" and not config.augment:
             self.resident = ResidentBatches(self.train_loader, self.device)
-        self.test_loader = run_data.test_loader(test_set, config)
+        self.eval_loader = self.task.eval_loader(eval_set, config)
         self.steps_per_epoch = len(self.train_loader)
         self.scheduler = build_scheduler(config, self.optimizer, self.steps_per_epoch)
-        self.progress = new_progress()
+        self.progress = new_progress(self.task)
         self.events, self.show_progress, self.echo, self.on_step = (
             events, show_progress, echo, on_step
         )  # fmt: skip
-        self.last_eval: Evaluation | None = None
+        self.last_eval = None  # the task's evaluation of eval_set after the latest epoch
         self._stop = False
         if checkpoint is not None:
             self._restore(checkpoint)
@@ -119,26 +127,22 @@ class Trainer:
         return self.progress
 
     def _train_epoch(self) -> None:
-        from tensorgrad.nn import functional as F
-
         p, run = self.progress, self.progress["running"]
         epoch = p["epoch"]
         bar = self._bar(epoch, p["batch"])
         self.model.train()
         start = time.perf_counter() - run["seconds"]
         every = 1 if self.device.type == "cpu" else LOG_EVERY
-        pending = []  # (loss, correct, batch size, lr) of the steps not yet read back
-        for images, labels in self._batches(epoch, p["batch"]):
-            logits = self.model(images)
-            loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
+        pending = []  # (loss, count, sums, lr) of the steps not yet read back
+        for batch in self._batches(epoch, p["batch"]):
+            step = self.task.step(self.model, batch, self.config)
             self.optimizer.zero_grad()
-            loss.backward()
+            step.loss.backward()
             lr = current_lr(self.optimizer)
             self.optimizer.step()
             if self.scheduler is not None:
                 self.scheduler.step()
-            correct = (logits.detach().argmax(1) == labels).sum()
-            pending.append((loss.detach(), correct, len(labels), lr))
+            pending.append((step.loss.detach(), step.count, step.sums, lr))  # no graph kept
             p["batch"] += 1
             last = p["batch"] == self.steps_per_epoch
             if len(pending) == every or last or self._stop or self.on_step is not None:
@@ -152,24 +156,18 @@ class Trainer:
         bar.close()
         seconds = time.perf_counter() - start
         tic = time.perf_counter()
-        result = evaluate(self.model, self.test_loader)
+        result = self.task.evaluate(self.model, self.eval_loader)
         self.last_eval = result
-        row = {
-            "train_loss": run["loss_sum"] / max(run["seen"], 1),
-            "train_accuracy": run["correct"] / max(run["seen"], 1),
-            "test_loss": result.loss,
-            "test_accuracy": result.accuracy,
-            "lr": current_lr(self.optimizer),
-        }
-        for key in HISTORY:
-            p["history"][key].append(row[key])
+        row = {**self.task.epoch_row(run, result), "lr": current_lr(self.optimizer)}
+        for key, value in row.items():
+            p["history"].setdefault(key, []).append(value)
         p["epoch_seconds"].append(seconds)
-        p["images_per_second"].append(run["seen"] / seconds if seconds > 0 else 0.0)
+        p[self.task.rate_key].append(run["seen"] / seconds if seconds > 0 else 0.0)
         p["eval_seconds"].append(time.perf_counter() - tic)
         p["epoch"], p["batch"] = epoch + 1, 0
-        p["running"] = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        p["running"] = new_running(self.task)
         self._log_epoch(epoch, row, result)
-        save_tensors(self.folder / WEIGHTS, self.model.state_dict())
+        save_weights(self.folder / WEIGHTS, self.model, self.config)
         self.save()
 
     def _batches(self, epoch: int, start: int):
@@ -179,17 +177,17 @@ class Trainer:
         return batches if self.device.type == "cpu" else host_batches(batches, self.device)
 
     def _record(self, pending: list, run: dict, bar, start: float) -> None:
-        """Read the pending steps' losses and hits back (one transfer) and log each step."""
-        import tensorgrad as tg
-
+        """Read the pending steps' losses and sums back (a transfer each) and log each step."""
         p = self.progress
-        values = tg.stack([loss.float() for loss, *_ in pending]).tolist()
-        hits = tg.stack([c for _, c, _, _ in pending]).tolist()
+        values = _read([loss.float() for loss, *_ in pending])
+        counts = _read([count for _, count, _, _ in pending])
+        sums = {key: _read([s[key] for _, _, s, _ in pending]) for key in self.task.sums}
         run["seconds"] = time.perf_counter() - start
-        for value, correct, (_, _, size, lr) in zip(values, hits, pending):
-            run["loss_sum"] += value * size
-            run["correct"] += int(correct)
-            run["seen"] += size
+        for i, (value, (*_, lr)) in enumerate(zip(values, pending)):
+            run["loss_sum"] += value * counts[i]
+            for key in self.task.sums:
+                run[key] += sums[key][i]
+            run["seen"] += counts[i]
             p["step"] += 1
             p["step_loss"].append(value)
             if self.events is not None:
@@ -212,31 +210,34 @@ class Trainer:
             bar.update(1)
             return
         speed = run["seen"] / run["seconds"] if run["seconds"] > 0 else 0.0
-        acc = 100 * run["correct"] / max(run["seen"], 1)
-        bar.set_postfix_str(f"loss {loss:.4f}  acc {acc:.2f}%  {speed:,.0f} img/s", refresh=False)
+        figures = [f"loss {loss:.4f}", self.task.running_text(run),
+                   f"{speed:,.0f} {self.task.unit_short}/s"]  # fmt: skip
+        bar.set_postfix_str("  ".join(f for f in figures if f), refresh=False)
         bar.update(1)
 
-    def _log_epoch(self, epoch: int, row: dict, result: Evaluation) -> None:
+    def _log_epoch(self, epoch: int, row: dict, result) -> None:
         p = self.progress
         self.echo(
-            f"epoch {epoch + 1}/{self.config.epochs}  "
-            f"train loss {row['train_loss']:.4f} acc {100 * row['train_accuracy']:.2f}%  "
-            f"test loss {row['test_loss']:.4f} acc {100 * row['test_accuracy']:.2f}%  "
-            f"{p['epoch_seconds'][-1]:.1f} s ({p['images_per_second'][-1]:,.0f} img/s)"
-            f" + eval {p['eval_seconds'][-1]:.1f} s"
+            f"epoch {epoch + 1}/{self.config.epochs}  {self.task.epoch_text(row)}  "
+            f"{p['epoch_seconds'][-1]:.1f} s ({p[self.task.rate_key][-1]:,.0f} "
+            f"{self.task.unit_short}/s) + eval {p['eval_seconds'][-1]:.1f} s"
         )
         if self.events is None:
             return
-        from .plots import confusion_figure, figure_to_array
-
         step = p["step"]  # one x axis for every tag: the optimizer step
         self.events.epoch(step, row)
-        self.events.class_accuracy(step, result.per_class)
+        self.task.log_epoch(self.events, step, result)
         self.events.histograms(step, self.model.named_parameters())
-        self.events.image(
-            "confusion_matrix", step, figure_to_array(confusion_figure(result.confusion))
-        )
         self.events.flush()
+
+
+def _read(values: list) -> list:
+    """Python numbers of ``values`` (0-d tensors, read back in one transfer, or numbers)."""
+    import tensorgrad as tg
+
+    if all(isinstance(v, tg.Tensor) for v in values):
+        return tg.stack(values).tolist()
+    return [v.item() if isinstance(v, tg.Tensor) else v for v in values]
 
 
 class _sigint_requests_stop:

@@ -24,7 +24,7 @@ _KEY = "tensorgrad"  # metadata key holding the JSON structure
 _TAGS = ("__tensor__", "__ndarray__", "__scalar__", "__tuple__", "__dict__", "__float__")
 
 
-def save(obj, f) -> None:
+def save(obj, f, *, metadata: dict[str, str] | None = None) -> None:
     """Write ``obj`` to the path ``f`` as a safetensors file, atomically.
 
     ``obj`` may be a Tensor, an ndarray, or dicts/lists/tuples nesting tensors, ndarrays,
@@ -33,16 +33,37 @@ def save(obj, f) -> None:
     Unlike ``torch.save`` nothing is pickled; other objects raise TypeError. Dict subclasses
     (the OrderedDict of a ``state_dict``) load as plain dicts, in the same order. Tensors on
     any device are written as host copies, with their device noted for ``load``.
+
+    ``metadata``: string entries for the safetensors header (its ``__metadata__``, as in
+    ``safetensors.torch.save_file``), such as what model the weights are for; read them back
+    with ``safetensors.safe_open(path, "np").metadata()``. ``torch.save`` has no such argument
+    (a pickle has no header to hold them).
     """
     path = _path(f, "save")
+    extra = _metadata(metadata, path)
     arrays: dict[str, np.ndarray] = {}
     structure = _encode(obj, "", arrays, {})
-    metadata = {_KEY: json.dumps(structure, allow_nan=False), "format": "np"}
+    metadata = {**extra, _KEY: json.dumps(structure, allow_nan=False), "format": "np"}
     try:
         data = _save_arrays(arrays, metadata=metadata)
     except (SafetensorError, ValueError, TypeError) as error:
         raise ValueError(f"tg.save: cannot write {path}: {error}") from None
     _atomic_write(path, data)
+
+
+def _metadata(metadata, path: str) -> dict[str, str]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise TypeError(
+            f"tg.save: metadata for {path} must map strings to strings, got {metadata!r}"
+        )
+    taken = sorted({_KEY, "format"} & set(metadata))
+    if taken:
+        raise ValueError(f"tg.save: metadata key {taken[0]!r} is tensorgrad's own ({path})")
+    return dict(metadata)
 
 
 def load(f, map_location=None):

@@ -56,6 +56,16 @@ def test_module_entry_point_runs_as_a_subprocess():
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
 
 
+def test_module_entry_point_trains_with_kernel_threads(tmp_path):
+    # the kernel threads import (Numba reads np.ma) while the command runs: under `-m` that
+    # once deadlocked on the import lock the folder-name alias held
+    argv = [sys.executable, "-m", "models", "train", *QUICK, "--limit", "256", "--epochs", "1",
+            "--threads", "2", "--out", str(tmp_path / "run")]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout and (tmp_path / "run" / "model.safetensors").is_file()
+
+
 # ``python -m models`` as runpy does it, then the installed name: one module of each, no copies
 ONE_COPY = """
 import runpy, sys
@@ -99,6 +109,17 @@ def test_train_writes_the_run_folder(run, capsys):
     from tensorgrad.models import LeNet5
 
     LeNet5().load_state_dict(tg.load(run / "model.safetensors"))  # the documented one-liner
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run))
+    events.Reload()
+    tags = events.Tags()
+    assert set(tags["scalars"]) == {"loss/train_step", "lr", "loss/train", "loss/test",
+                                    "accuracy/train", "accuracy/test",
+                                    *(f"class_accuracy/{d}" for d in range(10))}  # fmt: skip
+    assert {"weights/features.0.weight", "grads/classifier.5.bias"} <= set(tags["histograms"])
+    assert tags["images"] == ["confusion_matrix"]
+    assert [e.step for e in events.Scalars("accuracy/test")] == [15, 30, 45]
 
 
 def test_evaluate_matches_metrics_json(run, capsys):
@@ -214,13 +235,20 @@ def test_bad_files_exit_1_with_one_line(run, tmp_path, capsys):
 
 
 def test_weights_without_settings_or_of_another_model(run, tmp_path, capsys):
-    bare = tmp_path / "bare" / "model.safetensors"
+    alone = tmp_path / "alone" / "model.safetensors"
+    alone.parent.mkdir()
+    alone.write_bytes((run / "model.safetensors").read_bytes())  # no metrics.json beside it
+    quick = ["--dataset", "synthetic", "--test-limit", "100"]
+    assert main(["evaluate", "--checkpoint", str(alone), *quick]) == 0  # the file names its model
+    assert f"{alone} (lenet5): test accuracy" in capsys.readouterr().out
+    bare = tmp_path / "bare" / "model.safetensors"  # weights as written before they said whose
     bare.parent.mkdir()
-    bare.write_bytes((run / "model.safetensors").read_bytes())  # no metrics.json beside it
+    tg.save(tg.load(alone), bare)
     _one_line_error(capsys, main(["evaluate", "--checkpoint", str(bare)]), 1, "--model")
-    assert main(["evaluate", "--checkpoint", str(bare), "--model", "lenet5",
-                 "--dataset", "synthetic", "--test-limit", "100"]) == 0  # fmt: skip
+    assert main(["evaluate", "--checkpoint", str(bare), "--model", "lenet5", *quick]) == 0
     capsys.readouterr()
+    status = main(["evaluate", "--checkpoint", str(bare), "--classic", *quick])
+    _one_line_error(capsys, status, 2, "--classic: only with --model")
     wrong = tmp_path / "wrong.safetensors"
     tg.save({"fc.weight": tg.zeros(10, 784)}, wrong)
     status = main(["evaluate", "--checkpoint", str(wrong), "--model", "lenet5"])

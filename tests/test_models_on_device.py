@@ -27,7 +27,7 @@ def test_a_run_on_the_device_matches_the_cpu_run(tmp_path, monkeypatch):
     cpu = _trainer(tmp_path / "cpu", _config(device="cpu"))
     dev = _trainer(tmp_path / "dev", _config(device="test"))
     assert dev.resident is not None and cpu.resident is None
-    assert isinstance(dev.resident.images.data, StrictArray)
+    assert isinstance(dev.resident.tensors[0].data, StrictArray)
     cpu_progress, dev_progress = cpu.fit(), dev.fit()
     assert len(dev_progress["step_loss"]) == 5 and dev_progress["step"] == 5
     np.testing.assert_allclose(dev_progress["step_loss"], cpu_progress["step_loss"], rtol=1e-4)

@@ -53,8 +53,8 @@ def test_registry_plugs_in_new_models_and_refuses_unknown_names():
             return self.fc(x.reshape(x.shape[0], -1))
 
     assert isinstance(build_model(TrainConfig(model="tiny-test-net")), Tiny)
-    with pytest.raises(ConfigError, match="--classic: model 'tiny-test-net' has no classic"):
-        build_model(TrainConfig(model="tiny-test-net", classic=True))
+    with pytest.raises(ConfigError, match="--classic: model 'tiny-test-net' has no such option"):
+        build_model(TrainConfig(model="tiny-test-net", model_options={"classic": True}))
 
 
 def _config(**changes) -> TrainConfig:
@@ -142,13 +142,13 @@ def test_metrics_json_is_consistent(tmp_path):
     trainer = _trainer(tmp_path, config)
     trainer.fit()
     lines = []
-    metrics = finish_run(tmp_path, config, trainer.progress, trainer.last_eval, trainer.model,
-                         echo=lines.append)  # fmt: skip
+    metrics = finish_run(trainer, echo=lines.append)
     on_disk = json.loads((tmp_path / "metrics.json").read_text())
     assert on_disk == json.loads(json.dumps(metrics))
     cm = np.array(on_disk["confusion_matrix"])
     assert cm.sum() == 200 and on_disk["test_accuracy"] == np.trace(cm) / 200
-    assert on_disk["model"] == "lenet5" and on_disk["seed"] == 3
+    assert on_disk["model"] == on_disk["variant"] == "lenet5" and on_disk["seed"] == 3
+    assert on_disk["model_options"] == {"classic": False}
     assert on_disk["config"]["lr"] == config.resolved_lr()
     assert len(on_disk["per_class_accuracy"]) == 10 and len(on_disk["epoch_seconds"]) == 1
     assert on_disk["images_per_second"] > 0

@@ -5,10 +5,11 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad import nn
+from tensorgrad.models.arguments import given_model_flags
 from tensorgrad.models.builders import build_model
 from tensorgrad.models.cli import build_parser
 from tensorgrad.models.config import ConfigError, TrainConfig
-from tensorgrad.models.registry import model_defaults
+from tensorgrad.models.registry import model_defaults, options_from_flags
 from tensorgrad.models.reslenet import RECIPE, ResidualBlock, ResLeNet
 from tensorgrad.nn import functional as F
 
@@ -76,8 +77,10 @@ def test_no_batchnorm_replaces_every_batchnorm_and_restores_conv_biases():
 def test_cli_switches_reach_the_model_and_other_models_refuse_them():
     def config(*argv):
         args = build_parser().parse_args(["train", *argv])
-        options = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
-        return TrainConfig.for_model(**options).validate()
+        settings = {k: v for k, v in vars(args).items() if k in TrainConfig.run_settings()}
+        model = settings.pop("model", "lenet5")
+        options = options_from_flags(model, given_model_flags(args))
+        return TrainConfig.for_model(model, **settings, model_options=options).validate()
 
     plain = build_model(config("--model", "reslenet"))
     assert all(b.skip for b in plain.modules() if isinstance(b, ResidualBlock))
@@ -86,8 +89,8 @@ def test_cli_switches_reach_the_model_and_other_models_refuse_them():
     assert "BatchNorm2d" not in _kinds(ablated)
     assert config("--model", "reslenet", "--no-augment").augment is False
     for flag in ("--no-skip", "--no-batchnorm"):
-        with pytest.raises(ConfigError, match=f"{flag}: model 'lenet5' has no"):
-            build_model(config(flag))
+        with pytest.raises(ConfigError, match=f"{flag}: model 'lenet5' has no such option"):
+            config(flag)
 
 
 def test_recipe_defaults_come_from_the_registration_and_command_line_wins():
@@ -111,5 +114,6 @@ def test_cli_refuses_a_switch_the_model_lacks_before_making_a_run_folder(tmp_pat
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--no-batchnorm", "--dataset", "synthetic"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: --no-batchnorm: model 'lenet5' has no BatchNorm to switch off"
+    assert err == ("error: --no-batchnorm: model 'lenet5' has no such option (reslenet has it; "
+                   "lenet5 takes --classic)")
     assert not (tmp_path / "runs").exists()

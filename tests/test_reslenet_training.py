@@ -53,11 +53,11 @@ def test_batchnorm_running_statistics_through_train_and_eval(tmp_path):
 
     # evaluation uses the running statistics: a fresh evaluation agrees with the trainer's,
     # and shifting one running mean changes the result (batch statistics would not see it)
-    again = evaluate(trainer.model, trainer.test_loader)
+    again = evaluate(trainer.model, trainer.eval_loader)
     assert again.loss == trainer.last_eval.loss
     np.testing.assert_array_equal(again.confusion, trainer.last_eval.confusion)
     norms[0].running_mean.data += 3.0
-    shifted = evaluate(trainer.model, trainer.test_loader)
+    shifted = evaluate(trainer.model, trainer.eval_loader)
     assert shifted.loss != again.loss
     np.testing.assert_array_equal(norms[0].running_mean.data, final["features.2.running_mean"] + 3)
 

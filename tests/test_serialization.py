@@ -53,6 +53,23 @@ def test_state_dict_round_trip_and_file_is_plain_safetensors(tmp_path):
     assert arrays["1.num_batches_tracked"].dtype == np.int64
 
 
+def test_metadata_goes_into_the_safetensors_header(tmp_path):
+    from safetensors import safe_open
+
+    path = tmp_path / "model.safetensors"
+    state = {"w": tg.arange(3.0)}
+    tg.save(state, path, metadata={"model": "reslenet", "model_options": '{"skip": false}'})
+    with safe_open(str(path), "np") as f:
+        header = f.metadata()
+    assert header["model"] == "reslenet" and header["model_options"] == '{"skip": false}'
+    _equal(state, tg.load(path))  # the structure is unchanged by the extra entries
+    with pytest.raises(ValueError, match="'tensorgrad' is tensorgrad's own"):
+        tg.save(state, path, metadata={"tensorgrad": "x"})
+    with pytest.raises(TypeError, match="must map strings to strings"):
+        tg.save(state, path, metadata={"depth": 4})
+    _equal(state, tg.load(path))  # a refused save leaves the file as it was
+
+
 def test_full_checkpoint_round_trip_is_exact(tmp_path):
     tg.manual_seed(1)
     model = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1))

@@ -2,7 +2,8 @@
 pytest): ``python tests/threads_workload.py models|fork``. Prints what went wrong and exits 1;
 prints ``ok`` when every check held.
 
-``models``: every registered model (and LeNet-5's classic variant), on MNIST-shaped batches:
+``models``: every registered image classifier (and LeNet-5's classic variant), on MNIST-shaped
+batches:
 ``CALLERS`` Python threads at once, each a few training steps on its own copy of the model, then
 each a few inference passes on one shared model; every loss, gradient-updated weight and logit
 bit for bit equal to the same calls made one at a time. The batches are big enough that every
@@ -18,15 +19,18 @@ import threading
 
 import numpy as np
 
+import models  # noqa: F401  (the checkout's models/ folder becomes tensorgrad.models, as in conftest)
 import tensorgrad as tg
-from tensorgrad.models.registry import create_model, model_names
+from tensorgrad.models.classification import ImageClassification
+from tensorgrad.models.registry import create_model, model_names, model_task
 from tensorgrad.nn import functional as F
 
 CALLERS, STEPS, PASSES, BATCH = 6, 3, 3, 64
 
 
 def variants() -> list[tuple[str, dict]]:
-    return [(name, {}) for name in model_names()] + [("lenet5", {"classic": True})]
+    classifiers = [n for n in model_names() if isinstance(model_task(n), ImageClassification)]
+    return [(name, {}) for name in classifiers] + [("lenet5", {"classic": True})]
 
 
 def _batches(seed: int):

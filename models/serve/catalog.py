@@ -76,8 +76,18 @@ class Catalog:
 
 
 def _find_runs(root: Path) -> list[RunInfo]:
+    """The runs under ``root`` of image classifiers (a language model's run is not served)."""
     folders = {p.parent for name in (WEIGHTS, CHECKPOINT) for p in root.rglob(name)}
-    return [_info(root, folder, _weights_file(folder)) for folder in sorted(folders)]
+    runs = [_info(root, folder, _weights_file(folder)) for folder in sorted(folders)]
+    return [run for run in runs if _classifies_images(run.model)]
+
+
+def _classifies_images(model: str | None) -> bool:
+    from ..classification import ImageClassification
+    from ..registry import model_names, model_task
+
+    known = model is not None and model in model_names()
+    return not known or isinstance(model_task(model), ImageClassification)
 
 
 def _weights_file(folder: Path) -> Path:
@@ -92,8 +102,8 @@ def _info(root: Path, folder: Path, weights: Path) -> RunInfo:
     except (OSError, ValueError):
         pass  # a run stopped before its first epoch ended: listed without its figures
     config = metrics.get("config") or {}
-    variant = None
-    if config:
+    variant = metrics.get("variant")
+    if config and variant is None:  # a run from before metrics.json named its variant
         from ..builders import model_variant
         from ..config import TrainConfig
 

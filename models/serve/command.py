@@ -59,8 +59,8 @@ def add_parser(commands) -> None:
 
 
 def serve(args: argparse.Namespace, echo=print) -> int:
-    from ..cli import PROG
-    from ..commands import CommandError, _checkpoint_path
+    from ..commands import _checkpoint_path
+    from ..errors import PROG, CommandError
     from ..runs import CHECKPOINT
     from .catalog import Catalog
     from .inference import Inference

@@ -60,14 +60,13 @@ class Inference:
         key = _version(run)
         with self._loading:
             if key not in self._models:
-                from ..commands import CommandError, load_model
+                from ..commands import load_classifier
+                from ..errors import CommandError
 
                 # one image per request: the CPU answers in milliseconds, maps read on the host
-                args = SimpleNamespace(
-                    checkpoint=str(run.weights), model=None, classic=None, device="cpu"
-                )
+                args = SimpleNamespace(checkpoint=str(run.weights), device="cpu")
                 try:
-                    model, config, _ = load_model(args)
+                    model, config, _ = load_classifier(args)
                 except (CommandError, ValueError) as error:
                     raise ApiError(f"run {run.id!r}: cannot load it ({error})", 500) from None
                 if self.data_dir is not None:
