@@ -92,7 +92,7 @@ def _datasets() -> list[str]:
 
 def _add_train(commands) -> None:
     p = commands.add_parser(
-        "train", help="train a model on MNIST (the default run reaches >= 99%% in about a minute)",
+        "train", help="train a model (the default, LeNet-5 on MNIST, reaches >= 99%% in a minute)",
         description="Train a model on its data set (MNIST for the image classifiers, the US "
         "Census names for namegpt). Writes a "
         "run folder with checkpoints, metrics.json, plots and TensorBoard events. Ctrl-C saves a "

@@ -95,6 +95,18 @@ def test_a_run_reports_the_test_loss_against_the_bigram(straight, corpus):
     assert len(metrics["samples"]) == 10 and "test_accuracy" not in metrics
 
 
+def test_limit_and_test_limit_cut_the_splits(corpus, tmp_path, capsys):
+    folder = tmp_path / "limited"
+    argv = [*TRAIN, "--epochs", "1", "--limit", "40", "--test-limit", "12", "--out", str(folder)]
+    assert main(argv) == 0
+    assert "; 40 training names (" in capsys.readouterr().out
+    metrics = metrics_of(folder)
+    assert metrics["test_names"] == 12 and metrics["epochs_completed"] == 1
+    vocab = Vocab(metrics["model_options"]["chars"])
+    bigram = BigramModel.tuned(corpus.train[:40], corpus.valid[:12], vocab)
+    assert metrics["bigram_test_loss"] == pytest.approx(bigram.loss(corpus.test[:12]), rel=1e-12)
+
+
 def test_the_run_logs_losses_lr_and_histograms_to_tensorboard(straight):
     events = EventAccumulator(str(straight))
     events.Reload()
