@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from test_cli import _one_line_error
 from test_models_training import _stop_at
 
 import tensorgrad as tg
@@ -174,14 +175,6 @@ def test_top_k_one_samples_the_greedy_name(straight, capsys):
                 break
     greedy = vocab.decode(ids)
     assert sample_names(capsys, straight, "-n", "3", "--top-k", "1", "--seed", "7") == [greedy] * 3
-
-
-def _one_line_error(capsys, status: int, expected: int, *fragments) -> None:
-    err = capsys.readouterr().err.strip()
-    assert status == expected, err
-    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
 
 
 @pytest.mark.parametrize("flags, fragments", [
