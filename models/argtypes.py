@@ -48,3 +48,7 @@ def number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+probability = float_in(0, 1)  # a dropout rate: [0, 1)
+positive_number = float_in(0, float("inf"), open_low=True)  # finite and > 0: a temperature

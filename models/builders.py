@@ -16,6 +16,8 @@ def model_variant(config: TrainConfig) -> str:
 
 
 def build_optimizer(config: TrainConfig, model):
+    """sgd: Nesterov momentum, weight decay as an L2 term of the gradients (as adam);
+    adamw: Adam with decoupled weight decay (the weights shrink by lr * wd every step)."""
     from tensorgrad import optim
 
     lr = config.resolved_lr()
@@ -27,7 +29,8 @@ def build_optimizer(config: TrainConfig, model):
             nesterov=config.momentum > 0,
             weight_decay=config.weight_decay,
         )
-    return optim.Adam(model.parameters(), lr=lr, weight_decay=config.weight_decay)
+    adam = optim.AdamW if config.optimizer == "adamw" else optim.Adam
+    return adam(model.parameters(), lr=lr, weight_decay=config.weight_decay)
 
 
 def build_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
@@ -40,7 +43,7 @@ def build_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
 
     total = steps_per_epoch * config.epochs
     if config.schedule == "onecycle":
-        cycle_momentum = config.optimizer == "adam" or config.momentum > 0
+        cycle_momentum = config.optimizer != "sgd" or config.momentum > 0
         return lr_scheduler.OneCycleLR(
             optimizer, max_lr=config.resolved_lr(), total_steps=total,
             cycle_momentum=cycle_momentum,

@@ -26,6 +26,8 @@ EXAMPLES = f"""examples:
   {PROG} train --classic --epochs 4     tanh + average pooling, as in 1998
   {PROG} train --model reslenet         residual LeNet with its own recipe, >= 99.6%
   {PROG} train --model reslenet --no-skip   an ablation: no skip connections
+  {PROG} train --model namegpt          a character-level transformer on US Census names
+  {PROG} sample --checkpoint runs/RUN -n 20 --temperature 0.8   new names from a namegpt run
   {PROG} train --resume runs/RUN        continue a run stopped with Ctrl-C
   {PROG} evaluate --checkpoint runs/RUN
   {PROG} predict digit.png --checkpoint runs/RUN
@@ -60,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog=PROG,
-        description="Train, evaluate and use LeNet-5 (and friends) on MNIST with tensorgrad.",
+        description="Train, evaluate and use LeNet-5 (and friends) on MNIST, and a names "
+        "language model, with tensorgrad.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -89,8 +92,9 @@ def _datasets() -> list[str]:
 
 def _add_train(commands) -> None:
     p = commands.add_parser(
-        "train", help="train a model on MNIST (the default run reaches >= 99%% in about a minute)",
-        description="Train a model on its data set (MNIST for the image classifiers). Writes a "
+        "train", help="train a model (the default, LeNet-5 on MNIST, reaches >= 99%% in a minute)",
+        description="Train a model on its data set (MNIST for the image classifiers, the US "
+        "Census names for namegpt). Writes a "
         "run folder with checkpoints, metrics.json, plots and TensorBoard events. Ctrl-C saves a "
         "checkpoint; --resume continues it. A model's own options are listed at the end.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -110,13 +114,14 @@ def _add_train(commands) -> None:
         "--batch-size",
         type=positive_int,
         default=S,
-        help=f"training images per step (default: {_default('batch_size')})",
+        help=f"training samples (images, names) per step (default: {_default('batch_size')})",
     )
     p.add_argument(
         "--optimizer",
         choices=OPTIMIZERS,
         default=S,
-        help=f"update rule (default: {_default('optimizer')}); SGD uses Nesterov momentum",
+        help=f"update rule (default: {_default('optimizer')}); SGD uses Nesterov momentum, "
+        "adamw is Adam with decoupled weight decay",
     )
     lrs = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
     p.add_argument(
@@ -133,7 +138,8 @@ def _add_train(commands) -> None:
         "--weight-decay",
         type=float_in(0, 1),
         default=S,
-        help=f"L2 penalty added to the gradients (default: {_default('weight_decay')})",
+        help="weight decay: an L2 penalty added to the gradients (sgd, adam); adamw shrinks the "
+        f"weights directly by lr times it (default: {_default('weight_decay')})",
     )
     p.add_argument(
         "--schedule",
@@ -175,7 +181,8 @@ def _add_train(commands) -> None:
         choices=_datasets(),
         default=S,
         help="the model's data set: for image classifiers mnist (default), or synthetic: 6,000 "
-        "font-drawn digits made on the spot, for a quick offline check that everything works",
+        "font-drawn digits made on the spot, for a quick offline check that everything works; "
+        "names (US Census 1990) for namegpt",
     )
     p.add_argument(
         "--limit",
@@ -187,13 +194,13 @@ def _add_train(commands) -> None:
         "--test-limit",
         type=positive_int,
         default=S,
-        help="evaluate on the first N test samples only",
+        help="evaluate on the first N test samples only (namegpt: N validation and N test names)",
     )
     p.add_argument(
         "--eval-batch-size",
         type=positive_int,
         default=S,
-        help=f"images per evaluation batch (default: {_D.eval_batch_size})",
+        help=f"samples per evaluation batch (default: {_D.eval_batch_size})",
     )
     p.add_argument(
         "--out",

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from .errors import ConfigError
 from .registry import model_defaults, model_names, model_task, resolve_options
 
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("onecycle", "cosine", "step", "constant")
 # peak learning rate per optimizer when --lr is not given (tuned for LeNet-5 at batch 128)
-DEFAULT_LR = {"sgd": 0.1, "adam": 5e-3}
+DEFAULT_LR = {"sgd": 0.1, "adam": 5e-3, "adamw": 5e-3}
 # where and how fast a run trains, not what it is: --resume takes these anew
 MACHINE_SETTINGS = ("data_dir", "threads", "device")
 # the model options TrainConfig held itself before models declared their own, with the defaults

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .devices import as_numpy
+
 
 class EventLog:
     """Append-only TensorBoard event file in ``folder``.
@@ -70,12 +72,12 @@ class EventLog:
         self.scalars(step, tags)
 
     def histograms(self, step: int, named_parameters) -> None:
-        """Weight and gradient histograms, one pair per parameter."""
+        """Weight and gradient histograms, one pair per parameter (on any device)."""
         values = []
         for name, param in named_parameters:
-            values.append(self._histogram(f"weights/{name}", np.asarray(param.data)))
+            values.append(self._histogram(f"weights/{name}", as_numpy(param)))
             if param.grad is not None:
-                values.append(self._histogram(f"grads/{name}", np.asarray(param.grad.data)))
+                values.append(self._histogram(f"grads/{name}", as_numpy(param.grad)))
         self._values(step, values)
 
     def _histogram(self, tag: str, array: np.ndarray, bins: int = 30):

@@ -37,7 +37,7 @@ def _one_line_error(capsys, status, expected_status, *fragments):
 
 
 # -- help ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info", "sample"])
 def test_help_explains_every_option(command, capsys):
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])

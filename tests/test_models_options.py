@@ -91,7 +91,7 @@ def test_a_declaration_takes_its_default_and_flag_from_the_constructor():
     ([ModelOption("depth", "x", default=3)], "default 3 differs from the constructor's 2"),
     ([ModelOption("depth", "x", choices=(5, 6))], "default 2 is not one of"),
     ([ModelOption("depth", "x"), ModelOption("depth", "y", flag="--d")], "name is declared twice"),
-    ([ModelOption("depth", "x", type=None)], "--depth means something else for model 'test-"),
+    ([ModelOption("depth", "x", type=None)], "--depth means something else for model '"),
 ])  # fmt: skip
 def test_registration_refuses_declarations_that_cannot_work(options, message):
     with pytest.raises(ValueError, match=message):
@@ -119,8 +119,8 @@ def test_train_help_lists_each_model_option_with_its_models(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "model options" in text and "--no-skip reslenet: without its skip connections" in text
     assert "--classic lenet5: LeNet-5 as in 1998" in text
-    assert "--depth DEPTH test-rnn: stacked layers (default: 1); test-vit: encoder blocks " \
-           "(default: 2)" in text  # fmt: skip
+    assert "--depth DEPTH namegpt: transformer blocks (default: 2); test-rnn: stacked layers " \
+           "(default: 1); test-vit: encoder blocks (default: 2)" in text  # fmt: skip
     assert "--cell {lstm,gru} test-rnn: recurrent cell (default: lstm)" in text
 
 

