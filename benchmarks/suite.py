@@ -1,13 +1,16 @@
 """The benchmark suite: every model's training step and inference, tensorgrad against PyTorch.
 
-    python benchmarks/suite.py [--models lenet5 reslenet mlp mnist_port] [--steps 30]
+    python benchmarks/suite.py [--models lenet5 reslenet mlp mnist_port vit lstm namegpt]
+                               [--steps 30]
                                [--repeats 5] [--threads 2] [--json PATH]
 
 Each (model, batch) runs in two worker processes, one per framework, that take turns command by
 command, the order swapped each round, so that a shared machine speeding up or slowing down hits
 both alike (see ``train_lenet5.py``). One builder per model, written against ``lib.nn``, makes
-the same network in both frameworks; the batches are real MNIST (scaled to [0, 1]), the same for
-both. ``step_ms`` is the median of ``--repeats`` means over ``--steps`` training steps (forward,
+the same network in both frameworks (the new models' sizes are read from the defaults of
+``tensorgrad.models``' own classes, so the suite follows them); the batches are real MNIST (scaled
+to [0, 1]), the same for both, and for the names language model random character rows of the
+corpus' shape (27 symbols, 14 positions). ``step_ms`` is the median of ``--repeats`` means over ``--steps`` training steps (forward,
 loss, backward, optimizer step); ``infer_ms`` the fastest of ``--repeats`` passes over 2,048 test
 images under no_grad in batches of 256. Ratios are tensorgrad / PyTorch (below 1: tensorgrad is
 faster); the geometric mean is over every ratio. The CPU's name and vector ISA go into the table
@@ -31,7 +34,11 @@ MODELS = {
     "reslenet": ((128,), "adam", "BatchNorm, 3x3 and strided convs, skip connections"),
     "mlp": ((128,), "sgd", "784-512-256-10 with ReLU: GEMMs only"),
     "mnist_port": ((64,), "adadelta", "PyTorch's MNIST example: 3x3 convs 32/64, dropout"),
+    "vit": ((128,), "adam", "patch embedding, pre-norm attention blocks, GELU, LayerNorm"),
+    "lstm": ((128,), "adam", "an LSTM reading each image as 28 rows"),
+    "namegpt": ((128,), "adam", "embeddings, causal self-attention, per-position softmax"),
 }
+NAMES_VOCAB, NAMES_LENGTH = 27, 14  # the names corpus: a-z and the boundary; a batch's longest
 INFER_IMAGES, INFER_BATCH = 2048, 256
 
 
@@ -55,7 +62,97 @@ def build(lib, name: str):
             nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
             nn.Linear(128, 10),
         )  # fmt: skip
-    return _reslenet(nn)
+    if name == "reslenet":
+        return _reslenet(nn)
+    if name == "vit":
+        return _vit(lib, **_sizes("vit", "patch_size", "dim", "depth", "heads", "mlp_ratio"))
+    if name == "lstm":
+        return _lstm(lib, **_sizes("lstm", "hidden", "layers"))
+    return _namegpt(lib, **_sizes("namegpt", "dim", "depth", "heads"))
+
+
+def _sizes(model: str, *names: str) -> dict:
+    """The defaults ``names`` of tensorgrad's own ``model`` class (NameGPT's from its recipe):
+    the sizes both frameworks build."""
+    import inspect
+
+    from tensorgrad.models import namegpt, seqrnn, vit
+
+    if model == "namegpt":
+        return {k: namegpt.RECIPE[k] for k in names}
+    cls = {"vit": vit.ViT, "lstm": seqrnn.SequenceClassifier}[model]
+    parameters = inspect.signature(cls).parameters
+    return {k: parameters[k].default for k in names}
+
+
+def _encoder_blocks(nn, dim: int, depth: int, heads: int, feedforward: int):
+    return nn.ModuleList(
+        nn.TransformerEncoderLayer(dim, heads, feedforward, dropout=0.0, activation="gelu",
+                                   batch_first=True, norm_first=True)
+        for _ in range(depth)
+    )  # fmt: skip
+
+
+def _vit(lib, patch_size, dim, depth, heads, mlp_ratio):
+    """``tensorgrad.models.ViT`` (class token, no dropout) written with ``lib``'s layers."""
+    nn = lib.nn
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Conv2d(1, dim, patch_size, stride=patch_size)
+            self.cls = nn.Parameter(lib.zeros(1, 1, dim))
+            self.pos = nn.Parameter(lib.zeros(1, (28 // patch_size) ** 2 + 1, dim))
+            self.blocks = _encoder_blocks(nn, dim, depth, heads, round(dim * mlp_ratio))
+            self.norm, self.head = nn.LayerNorm(dim), nn.Linear(dim, 10)
+
+        def forward(self, x):
+            tokens = self.embed(x).flatten(2).transpose(1, 2)
+            tokens = lib.cat([self.cls.expand(tokens.shape[0], -1, -1), tokens], 1) + self.pos
+            for block in self.blocks:
+                tokens = block(tokens)
+            return self.head(self.norm(tokens[:, 0]))
+
+    return ViT()
+
+
+def _lstm(lib, hidden, layers):
+    """``tensorgrad.models``' sequential-MNIST LSTM: 28 rows of 28 pixels, the last state."""
+    nn = lib.nn
+
+    class RowLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(28, hidden, layers, batch_first=True)
+            self.head = nn.Linear(hidden, 10)
+
+        def forward(self, x):
+            output, _ = self.rnn(x.reshape(x.shape[0], 28, 28))
+            return self.head(output[:, -1])
+
+    return RowLSTM()
+
+
+def _namegpt(lib, dim, depth, heads):
+    """``tensorgrad.models.namegpt.NameGPT``: token and position embeddings, causal blocks."""
+    nn = lib.nn
+
+    class NameGPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens, self.positions = nn.Embedding(NAMES_VOCAB, dim), nn.Embedding(16, dim)
+            self.blocks = _encoder_blocks(nn, dim, depth, heads, 4 * dim)
+            self.norm, self.head = nn.LayerNorm(dim), nn.Linear(dim, NAMES_VOCAB)
+            upper = np.triu(np.full((NAMES_LENGTH, NAMES_LENGTH), -np.inf, np.float32), k=1)
+            self.mask = lib.from_numpy(upper)
+
+        def forward(self, ids):
+            x = self.tokens(ids) + self.positions(lib.arange(ids.shape[1]))
+            for block in self.blocks:
+                x = block(x, src_mask=self.mask, is_causal=True)
+            return self.head(self.norm(x)).reshape(-1, NAMES_VOCAB)
+
+    return NameGPT()
 
 
 def _reslenet(nn):
@@ -80,6 +177,20 @@ def _reslenet(nn):
     )  # fmt: skip
 
 
+def _data(name: str, batch: int, data: str):
+    """Eight training batches (inputs, targets) and the inference inputs, as NumPy arrays."""
+    if name == "namegpt":
+        draw = np.random.default_rng(0).integers
+        ids = draw(0, NAMES_VOCAB, (batch * 8 + INFER_IMAGES, NAMES_LENGTH + 1), dtype=np.int64)
+        train = ids[: batch * 8]
+        return train[:, :-1], train[:, 1:].reshape(-1, NAMES_LENGTH), ids[batch * 8 :, :-1]
+    loaded = np.load(data)
+    images = (loaded["images"][: batch * 8].astype(np.float32) / 255.0)[:, None]
+    labels = loaded["labels"][: batch * 8].astype(np.int64)
+    test = (loaded["images"][-INFER_IMAGES:].astype(np.float32) / 255.0)[:, None]
+    return images, labels, test
+
+
 class Session:
     """One framework's model, optimizer and MNIST batches; each method times one measurement."""
 
@@ -94,13 +205,10 @@ class Session:
             self.optimizer = lib.optim.Adam(params, lr=1e-3)
         else:
             self.optimizer = lib.optim.Adadelta(params, lr=1.0)
-        loaded = np.load(data)
-        images = (loaded["images"][: batch * 8].astype(np.float32) / 255.0)[:, None]
-        labels = loaded["labels"][: batch * 8].astype(np.int64)
-        self.batches = [(lib.from_numpy(np.ascontiguousarray(images[i : i + batch])),
-                         lib.from_numpy(labels[i : i + batch]))
-                        for i in range(0, len(images), batch)]  # fmt: skip
-        test = (loaded["images"][-INFER_IMAGES:].astype(np.float32) / 255.0)[:, None]
+        inputs, targets, test = _data(name, batch, data)
+        self.batches = [(lib.from_numpy(np.ascontiguousarray(inputs[i : i + batch])),
+                         lib.from_numpy(np.ascontiguousarray(targets[i : i + batch])))
+                        for i in range(0, len(inputs), batch)]  # fmt: skip
         self.test = lib.from_numpy(np.ascontiguousarray(test))
 
     def steps(self, n: int) -> float:
@@ -110,7 +218,7 @@ class Session:
         for k in range(n):
             x, y = self.batches[k % len(self.batches)]
             self.optimizer.zero_grad()
-            lib.nn.functional.cross_entropy(model(x), y).backward()
+            lib.nn.functional.cross_entropy(model(x), y.reshape(-1)).backward()
             self.optimizer.step()
         return (time.perf_counter() - start) / n
 
