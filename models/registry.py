@@ -54,4 +54,4 @@ def create_model(name: str, **options):
 
 def _load_builtin_models() -> None:
     # importing the modules runs their @register_model decorators
-    from . import lenet5, reslenet  # noqa: F401
+    from . import lenet5, reslenet, seqrnn, vit  # noqa: F401

@@ -1,0 +1,107 @@
+"""A small Vision Transformer (Dosovitskiy et al. 2021) for MNIST, from tensorgrad's own layers.
+
+::
+
+    1 x 28 x 28 -> conv p x p, stride p (dim)        patch embedding: (28/p)^2 tokens of dim
+                -> [class token] + learned positions (1 + (28/p)^2 or (28/p)^2 tokens)
+                -> depth x pre-norm encoder block     x + attn(norm(x)); x + mlp(norm(x)), GELU
+                -> class token's output (or the mean over tokens) -> LayerNorm -> Linear (10)
+
+The blocks are ``nn.TransformerEncoderLayer(norm_first=True, activation="gelu")``, each drawn
+separately (``nn.TransformerEncoder`` deep-copies one layer, so every block would start equal).
+"""
+
+import tensorgrad as tg
+from tensorgrad import nn
+
+from .registry import register_model
+
+POOLINGS = ("cls", "mean")
+
+# the training recipe of ``tensorgrad train --model vit`` (options given on the command line win)
+RECIPE = {
+    "epochs": 10,
+    "batch_size": 128,
+    "optimizer": "adam",
+    "lr": 2e-3,
+    "schedule": "onecycle",
+    "augment": True,
+    "label_smoothing": 0.1,
+}
+
+
+@register_model("vit", defaults=RECIPE)
+class ViT(nn.Module):
+    """A Vision Transformer classifier (see the module docstring).
+
+    Parameters
+    ----------
+    patch_size : int
+        Side of the square patches; it must divide ``image_size``.
+    dim : int
+        Width of every token (the model dimension).
+    depth : int
+        Number of encoder blocks.
+    heads : int
+        Attention heads per block; it must divide ``dim``.
+    mlp_ratio : float
+        Width of each block's feed-forward layer, as a multiple of ``dim``.
+    pooling : str
+        "cls": classify from a learned class token; "mean": from the mean of the patch tokens.
+    dropout : float
+        Dropout probability after the embedding and inside every block (attention and MLP).
+    image_size, in_channels, num_classes : int
+        The input images (square, ``in_channels`` x ``image_size`` x ``image_size``) and the
+        number of logits.
+    """
+
+    def __init__(
+        self,
+        patch_size: int = 4,
+        dim: int = 64,
+        depth: int = 4,
+        heads: int = 4,
+        mlp_ratio: float = 2.0,
+        pooling: str = "cls",
+        dropout: float = 0.0,
+        image_size: int = 28,
+        in_channels: int = 1,
+        num_classes: int = 10,
+    ) -> None:
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"ViT: pooling must be one of {POOLINGS}, got {pooling!r}")
+        if patch_size < 1 or image_size % patch_size:
+            raise ValueError(f"ViT: patch_size {patch_size} must divide image_size {image_size}")
+        if depth < 1 or mlp_ratio <= 0:
+            raise ValueError(f"ViT: depth {depth} and mlp_ratio {mlp_ratio} must be positive")
+        self.pooling = pooling
+        tokens = (image_size // patch_size) ** 2 + (pooling == "cls")
+        self.patch_embed = nn.Conv2d(in_channels, dim, patch_size, stride=patch_size)
+        if pooling == "cls":
+            self.cls_token = nn.Parameter(tg.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(tg.zeros(1, tokens, dim))
+        nn.init.normal_(self.pos_embed, std=0.02)
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.Sequential(*(
+            nn.TransformerEncoderLayer(
+                dim, heads, dim_feedforward=round(dim * mlp_ratio), dropout=dropout,
+                activation="gelu", batch_first=True, norm_first=True,
+            )
+            for _ in range(depth)
+        ))  # fmt: skip
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        """Logits of shape (N, num_classes) for images of shape (N, C, H, W)."""
+        tokens = self.patch_embed(x).flatten(2).transpose(1, 2)  # (N, patches, dim)
+        if self.pooling == "cls":
+            cls = self.cls_token.expand(tokens.shape[0], -1, -1)
+            tokens = tg.cat([cls, tokens], 1)
+        tokens = self.blocks(self.dropout(tokens + self.pos_embed))
+        pooled = tokens[:, 0] if self.pooling == "cls" else tokens.mean(1)
+        return self.head(self.norm(pooled))
+
+    def extra_repr(self) -> str:
+        return f"pooling={self.pooling!r}"
