@@ -3,32 +3,25 @@ dropout), learning on synthetic digits, save -> load, and PyTorch's keys and out
 
 import numpy as np
 import pytest
-from synthetic_fit import CHANCE_LOSS, fit_synthetic_digits
+from model_checks import (
+    assert_dropout_only_in_training,
+    assert_gradients_reach_everything,
+    assert_learns,
+    assert_registered,
+    assert_round_trip,
+    assert_same_as_torch,
+    random_images,
+)
 
 import tensorgrad as tg
 from tensorgrad import nn
-from tensorgrad.models.config import TrainConfig
-from tensorgrad.models.registry import create_model, model_defaults
 from tensorgrad.models.seqrnn import RECIPE, SequenceClassifier
-from tensorgrad.nn import functional as F
-
-
-def _images(n: int = 3, seed: int = 0):
-    return tg.from_numpy(np.random.default_rng(seed).standard_normal((n, 1, 28, 28), np.float32))
 
 
 def test_forward_and_backward_shapes():
     tg.manual_seed(0)
-    model = SequenceClassifier()
-    x = _images(5).requires_grad_()
-    logits = model(x)
-    assert logits.shape == (5, 10)
-    F.cross_entropy(logits, tg.tensor(np.arange(5))).backward()
-    assert x.grad is not None and x.grad.shape == x.shape
-    for name, p in model.named_parameters():
-        assert p.grad is not None and p.grad.shape == p.shape, name
-        assert np.isfinite(p.grad.data).all() and np.abs(p.grad.data).sum() > 0, name
-    assert SequenceClassifier(num_classes=7, layers=1)(x).shape == (5, 7)
+    assert_gradients_reach_everything(SequenceClassifier())
+    assert SequenceClassifier(num_classes=7, layers=1)(random_images(2)).shape == (2, 7)
 
 
 def test_default_is_a_two_layer_lstm_reading_rows_batch_first():
@@ -38,7 +31,7 @@ def test_default_is_a_two_layer_lstm_reading_rows_batch_first():
     assert (rnn.input_size, rnn.hidden_size, rnn.num_layers) == (28, 128, 2)
     assert model.head.in_features == 128
     # each time step is one image row: the rows, not the columns, are the sequence
-    x = _images(2)
+    x = random_images(2)
     rows = x.numpy().reshape(2, 28, 28)
     out, _ = rnn(tg.from_numpy(rows))
     np.testing.assert_allclose(model(x).data, model.head(out[:, -1]).data, atol=1e-6)
@@ -53,7 +46,7 @@ def test_classifies_from_the_final_states_of_the_top_layer(options):
     # forward: the last step's output; backward (bidirectional): its state after the first row
     tg.manual_seed(0)
     model = SequenceClassifier(**options)
-    x = _images(4)
+    x = random_images(4)
     _, state = model.rnn(x.reshape(4, 28, 28))
     h_n = state[0] if isinstance(model.rnn, nn.LSTM) else state
     top = tg.cat([h_n[-2], h_n[-1]], 1) if model.rnn.bidirectional else h_n[-1]
@@ -73,17 +66,14 @@ def test_options_choose_the_layer(options, kind, gates, keys):
     assert weights["rnn.weight_ih_l0"].shape == (gates * 128, 28)
     assert f"rnn.weight_ih_l{layers}" not in weights and all(f"rnn.{k}" in weights for k in keys)
     assert model.head.in_features == 128 * directions
-    assert model(_images(2)).shape == (2, 10)
+    assert model(random_images(2)).shape == (2, 10)
 
 
 def test_dropout_is_between_layers_and_before_the_classifier_in_training_only():
     tg.manual_seed(0)
     model = SequenceClassifier(dropout=0.3)
     assert model.rnn.dropout == 0.3 and model.dropout.p == 0.3
-    x = _images(2)
-    assert not np.array_equal(model(x).data, model(x).data)
-    model.eval()
-    np.testing.assert_array_equal(model(x).data, model(x).data)
+    assert_dropout_only_in_training(model)
 
 
 @pytest.mark.parametrize(
@@ -100,31 +90,36 @@ def test_bad_options_and_inputs_are_refused_with_their_values(options, shape, me
 def test_learns_synthetic_digits():
     tg.manual_seed(0)
     model = SequenceClassifier(hidden=48, layers=1)
-    losses, accuracy = fit_synthetic_digits(model, steps=100, lr=1e-2)
-    assert np.mean(losses[:5]) > 0.9 * CHANCE_LOSS  # it starts at chance ...
-    assert np.mean(losses[-8:]) < 0.3 * CHANCE_LOSS, losses[-8:]  # ... and ends far below it
-    assert accuracy > 0.6  # chance is 0.1; held-out digits
+    assert_learns(model, steps=100, lr=1e-2, min_accuracy=0.6)
 
 
 def test_state_dict_round_trip_through_safetensors(tmp_path):
     options = {"cell": "gru", "hidden": 32, "bidirectional": True}
-    tg.manual_seed(0)
-    model = SequenceClassifier(**options)
-    tg.save(model.state_dict(), tmp_path / "rnn.safetensors")
-    tg.manual_seed(1)
-    other = SequenceClassifier(**options)
-    x = _images(3)
-    assert not np.allclose(model(x).data, other(x).data)
-    other.load_state_dict(tg.load(tmp_path / "rnn.safetensors"))
-    np.testing.assert_array_equal(model(x).data, other(x).data)
+    assert_round_trip(lambda: SequenceClassifier(**options), tmp_path / "rnn.safetensors")
 
 
 def test_registered_as_lstm_with_its_recipe():
-    assert isinstance(create_model("lstm", cell="gru"), SequenceClassifier)
-    assert model_defaults("lstm") == RECIPE
-    config = TrainConfig.for_model("lstm").validate()
-    for key, value in RECIPE.items():
-        assert getattr(config, key) == value, key
+    assert_registered("lstm", SequenceClassifier, RECIPE, cell="gru")
+
+
+def _torch_classifier(torch, cell="lstm", hidden=128, layers=2, bidirectional=False):
+    """The same layers in PyTorch, and their forward (the final states of the top layer)."""
+    reference = torch.nn.ModuleDict({
+        "rnn": {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
+            28, hidden, num_layers=layers, batch_first=True, bidirectional=bidirectional
+        ),
+        "dropout": torch.nn.Dropout(0.0),
+        "head": torch.nn.Linear(hidden * (2 if bidirectional else 1), 10),
+    })  # fmt: skip
+
+    def forward(module, x):
+        out, _ = module["rnn"](x.reshape(len(x), 28, 28))
+        last = out[:, -1, :hidden]
+        if bidirectional:
+            last = torch.cat([last, out[:, 0, hidden:]], 1)
+        return module["head"](last)
+
+    return reference, forward
 
 
 @pytest.mark.parametrize(
@@ -133,28 +128,4 @@ def test_registered_as_lstm_with_its_recipe():
 def test_state_dict_and_outputs_match_pytorch_layers(options):
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
-    model = SequenceClassifier(**options)
-    cell, hidden = options.get("cell", "lstm"), options.get("hidden", 128)
-    bidirectional = options.get("bidirectional", False)
-    reference = torch.nn.ModuleDict({
-        "rnn": {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
-            28, hidden, num_layers=options.get("layers", 2), batch_first=True,
-            bidirectional=bidirectional,
-        ),
-        "dropout": torch.nn.Dropout(0.0),
-        "head": torch.nn.Linear(hidden * (2 if bidirectional else 1), 10),
-    })  # fmt: skip
-    ours, theirs = model.state_dict(), reference.state_dict()
-    assert list(ours) == list(theirs)
-    assert {k: tuple(v.shape) for k, v in ours.items()} == {
-        k: tuple(v.shape) for k, v in theirs.items()
-    }
-    reference.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in ours.items()})
-    x = _images(4)
-    with torch.no_grad():
-        out, _ = reference["rnn"](torch.from_numpy(x.numpy()).reshape(4, 28, 28))
-        last = out[:, -1, :hidden]
-        if bidirectional:
-            last = torch.cat([last, out[:, 0, hidden:]], 1)
-        expected = reference["head"](last).numpy()
-    np.testing.assert_allclose(model(x).data, expected, atol=2e-5, rtol=1e-4)
+    assert_same_as_torch(SequenceClassifier(**options), *_torch_classifier(torch, **options))

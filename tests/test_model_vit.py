@@ -3,32 +3,26 @@ PyTorch's state_dict keys and outputs for the same layers."""
 
 import numpy as np
 import pytest
-from synthetic_fit import CHANCE_LOSS, fit_synthetic_digits
+from model_checks import (
+    assert_dropout_only_in_training,
+    assert_gradients_reach_everything,
+    assert_learns,
+    assert_registered,
+    assert_round_trip,
+    assert_same_as_torch,
+    random_images,
+)
 
 import tensorgrad as tg
 from tensorgrad import nn
-from tensorgrad.models.config import TrainConfig
-from tensorgrad.models.registry import create_model, model_defaults
 from tensorgrad.models.vit import RECIPE, ViT
 from tensorgrad.nn import functional as F
 
 
-def _images(n: int = 3, seed: int = 0):
-    return tg.from_numpy(np.random.default_rng(seed).standard_normal((n, 1, 28, 28), np.float32))
-
-
 def test_forward_and_backward_shapes():
     tg.manual_seed(0)
-    model = ViT()
-    x = _images(5).requires_grad_()
-    logits = model(x)
-    assert logits.shape == (5, 10)
-    F.cross_entropy(logits, tg.tensor(np.arange(5))).backward()
-    assert x.grad is not None and x.grad.shape == x.shape
-    for name, p in model.named_parameters():
-        assert p.grad is not None and p.grad.shape == p.shape, name
-        assert np.isfinite(p.grad.data).all() and np.abs(p.grad.data).sum() > 0, name
-    assert ViT(num_classes=7, depth=1)(x).shape == (5, 7)
+    assert_gradients_reach_everything(ViT())
+    assert ViT(num_classes=7, depth=1)(random_images(2)).shape == (2, 7)
 
 
 def test_default_architecture_is_pre_norm_gelu_blocks_over_4x4_patches():
@@ -60,7 +54,7 @@ def test_size_options_shape_the_layers(options, tokens, heads, ffn):
     assert len(model.blocks) == options.get("depth", 4)
     assert all(b.self_attn.num_heads == heads and b.linear1.out_features == ffn
                for b in model.blocks)  # fmt: skip
-    assert model(_images(2)).shape == (2, 10)
+    assert model(random_images(2)).shape == (2, 10)
 
 
 def _without_positions(model: ViT) -> ViT:
@@ -83,7 +77,7 @@ def test_only_the_position_embeddings_tell_where_a_patch_is(pooling):
     # without position embeddings, shuffling the patches cannot change the logits
     tg.manual_seed(0)
     model = ViT(patch_size=7, depth=2, pooling=pooling).eval()
-    x = _images(2)
+    x = random_images(2)
     shuffled = _shuffle_patches(x, 7, np.random.default_rng(1).permutation(16))
     assert not np.allclose(model(x).data, model(shuffled).data, atol=1e-4)
     _without_positions(model)
@@ -98,7 +92,7 @@ def test_pooling_cls_reads_the_class_token_and_mean_the_patches():
     weights = {k: v for k, v in cls.state_dict().items() if k != "cls_token"}
     weights["pos_embed"] = weights["pos_embed"][:, 1:]
     mean.load_state_dict(weights)
-    x = _images(2)
+    x = random_images(2)
     assert not np.allclose(cls(x).data, mean(x).data, atol=1e-4)
     # the class token is what "cls" classifies from: moving it moves every logit
     before = cls(x).data.copy()
@@ -110,10 +104,7 @@ def test_dropout_is_random_in_training_and_off_in_eval():
     tg.manual_seed(0)
     model = ViT(depth=1, dropout=0.3)
     assert all(m.p == 0.3 for m in model.modules() if isinstance(m, nn.Dropout))
-    x = _images(2)
-    assert not np.array_equal(model(x).data, model(x).data)
-    model.eval()
-    np.testing.assert_array_equal(model(x).data, model(x).data)
+    assert_dropout_only_in_training(model)
 
 
 @pytest.mark.parametrize(
@@ -128,31 +119,17 @@ def test_bad_options_are_refused_with_their_values(options, message):
 
 def test_learns_synthetic_digits():
     tg.manual_seed(0)
-    model = ViT(patch_size=7, dim=64, depth=1)
-    losses, accuracy = fit_synthetic_digits(model, steps=100, lr=2e-3)
-    assert np.mean(losses[:5]) > 0.9 * CHANCE_LOSS  # it starts at chance ...
-    assert np.mean(losses[-8:]) < 0.3 * CHANCE_LOSS, losses[-8:]  # ... and ends far below it
-    assert accuracy > 0.4  # chance is 0.1; held-out digits
+    assert_learns(ViT(patch_size=7, dim=64, depth=1), steps=100, lr=2e-3, min_accuracy=0.4)
 
 
 def test_state_dict_round_trip_through_safetensors(tmp_path):
-    tg.manual_seed(0)
-    model = ViT(patch_size=7, depth=2, pooling="mean").eval()
-    tg.save(model.state_dict(), tmp_path / "vit.safetensors")
-    tg.manual_seed(1)
-    other = ViT(patch_size=7, depth=2, pooling="mean").eval()
-    x = _images(3)
-    assert not np.allclose(model(x).data, other(x).data)
-    other.load_state_dict(tg.load(tmp_path / "vit.safetensors"))
-    np.testing.assert_array_equal(model(x).data, other(x).data)
+    assert_round_trip(
+        lambda: ViT(patch_size=7, depth=2, pooling="mean"), tmp_path / "v.safetensors"
+    )
 
 
 def test_registered_with_its_recipe():
-    assert isinstance(create_model("vit", depth=1), ViT)
-    assert model_defaults("vit") == RECIPE
-    config = TrainConfig.for_model("vit").validate()
-    for key, value in RECIPE.items():
-        assert getattr(config, key) == value, key
+    assert_registered("vit", ViT, RECIPE, depth=1)
 
 
 def _torch_vit(torch, patch_size=4, dim=64, depth=4, heads=4, mlp_ratio=2.0, pooling="cls"):
@@ -189,15 +166,4 @@ def _torch_vit(torch, patch_size=4, dim=64, depth=4, heads=4, mlp_ratio=2.0, poo
 def test_state_dict_and_outputs_match_pytorch_layers(options):
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
-    model = ViT(**options).eval()
-    reference = _torch_vit(torch, **options).eval()
-    ours, theirs = model.state_dict(), reference.state_dict()
-    assert list(ours) == list(theirs)
-    assert {k: tuple(v.shape) for k, v in ours.items()} == {
-        k: tuple(v.shape) for k, v in theirs.items()
-    }
-    reference.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in ours.items()})
-    x = _images(4)
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(x.numpy())).numpy()
-    np.testing.assert_allclose(model(x).data, expected, atol=2e-5, rtol=1e-4)
+    assert_same_as_torch(ViT(**options), _torch_vit(torch, **options), lambda m, x: m(x))
