@@ -21,7 +21,7 @@ CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 # the training recipe of ``tensorgrad train --model lstm`` (options given on the command line win)
 RECIPE = {
-    "epochs": 6,
+    "epochs": 5,
     "batch_size": 128,
     "optimizer": "adam",
     "lr": 2e-3,

@@ -25,9 +25,10 @@ def test_forward_and_backward_shapes():
     assert ViT(num_classes=7, depth=1)(random_images(2)).shape == (2, 7)
 
 
-def test_default_architecture_is_pre_norm_gelu_blocks_over_4x4_patches():
+def test_default_architecture_is_pre_norm_gelu_blocks_over_overlapping_4x4_patches():
     model = ViT()
-    assert model.patch_embed.kernel_size == (4, 4) and model.patch_embed.stride == (4, 4)
+    embed = model.patch_embed
+    assert (embed.kernel_size, embed.stride, embed.padding) == ((8, 8), (4, 4), (2, 2))
     assert model.cls_token.shape == (1, 1, 64)
     assert model.pos_embed.shape == (1, 1 + 7 * 7, 64)  # the class token and 49 patches
     blocks = list(model.blocks)
@@ -57,6 +58,21 @@ def test_size_options_shape_the_layers(options, tokens, heads, ffn):
     assert model(random_images(2)).shape == (2, 10)
 
 
+@pytest.mark.parametrize("overlap", [0, 1, 2])
+def test_a_token_sees_its_patch_and_overlap_pixels_of_its_neighbours(overlap):
+    embed = ViT(patch_size=7, patch_overlap=overlap).patch_embed
+    assert embed(random_images(1)).shape == (1, 64, 4, 4)  # the token grid does not change
+    # pixel (row, 7): the first column of patch (0, 1); tokens whose windows reach it change
+    x = random_images(1)
+    changed = x.numpy().copy()
+    changed[0, 0, 3, 7] += 10.0
+    moved = np.abs(embed(tg.from_numpy(changed)).data - embed(x).data).max(axis=(0, 1)) > 0
+    expected = np.zeros((4, 4), bool)
+    expected[0, 1] = True
+    expected[0, 0] = overlap >= 1  # patch (0, 0)'s window reaches `overlap` pixels to the right
+    np.testing.assert_array_equal(moved, expected)
+
+
 def _without_positions(model: ViT) -> ViT:
     model.pos_embed.data[...] = 0
     return model
@@ -76,7 +92,7 @@ def test_only_the_position_embeddings_tell_where_a_patch_is(pooling):
     # attention is permutation-equivariant and both poolings are symmetric in the patches:
     # without position embeddings, shuffling the patches cannot change the logits
     tg.manual_seed(0)
-    model = ViT(patch_size=7, depth=2, pooling=pooling).eval()
+    model = ViT(patch_size=7, patch_overlap=0, depth=2, pooling=pooling).eval()
     x = random_images(2)
     shuffled = _shuffle_patches(x, 7, np.random.default_rng(1).permutation(16))
     assert not np.allclose(model(x).data, model(shuffled).data, atol=1e-4)
@@ -110,6 +126,7 @@ def test_dropout_is_random_in_training_and_off_in_eval():
 @pytest.mark.parametrize(
     "options, message",
     [({"patch_size": 5}, "patch_size 5 must divide image_size 28"),
+     ({"patch_overlap": -1}, "patch_overlap must be >= 0, got -1"),
      ({"pooling": "max"}, "pooling must be one of"), ({"depth": 0}, "depth 0")],
 )  # fmt: skip
 def test_bad_options_are_refused_with_their_values(options, message):
@@ -132,14 +149,17 @@ def test_registered_with_its_recipe():
     assert_registered("vit", ViT, RECIPE, depth=1)
 
 
-def _torch_vit(torch, patch_size=4, dim=64, depth=4, heads=4, mlp_ratio=2.0, pooling="cls"):
+def _torch_vit(torch, patch_size=4, patch_overlap=2, dim=64, depth=4, heads=4, mlp_ratio=2.0,
+               pooling="cls"):  # fmt: skip
     """The same architecture in PyTorch's layers."""
 
     class TorchViT(torch.nn.Module):
         def __init__(self):
             super().__init__()
             tokens = (28 // patch_size) ** 2 + (pooling == "cls")
-            self.patch_embed = torch.nn.Conv2d(1, dim, patch_size, stride=patch_size)
+            self.patch_embed = torch.nn.Conv2d(
+                1, dim, patch_size + 2 * patch_overlap, stride=patch_size, padding=patch_overlap
+            )
             if pooling == "cls":
                 self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, dim))
             self.pos_embed = torch.nn.Parameter(torch.zeros(1, tokens, dim))
@@ -162,7 +182,9 @@ def _torch_vit(torch, patch_size=4, dim=64, depth=4, heads=4, mlp_ratio=2.0, poo
     return TorchViT()
 
 
-@pytest.mark.parametrize("options", [{}, {"patch_size": 7, "depth": 2, "pooling": "mean"}])
+@pytest.mark.parametrize(
+    "options", [{}, {"patch_size": 7, "patch_overlap": 0, "depth": 2, "pooling": "mean"}]
+)
 def test_state_dict_and_outputs_match_pytorch_layers(options):
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
