@@ -1,7 +1,8 @@
 """The CPU's convolutions: direct Numba kernels for stride 1, im2col + GEMM otherwise.
 
 With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
-"wide" planes (``tensorgrad.kernels.direct_conv``), the batch split across the kernel threads.
+"wide" planes, a few images packed per pass (``tensorgrad.kernels.direct_conv``), the batch
+split across the kernel threads.
 Strided convolutions use im2col (a Numba kernel, on slices of the batch in the kernel threads)
 and one BLAS GEMM per group over the whole batch. ``conv2d`` takes the bias as an optional third
 input and adds it while cropping its output. The three functions are the CPU's entries of the
@@ -19,12 +20,19 @@ from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 from .geometry import conv_geometry
 
 
-# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
-# the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
-def _wide_length(size: int) -> int:
-    """Length of the wide output rows: ``size`` elements rounded up to 16, so that the kernels'
-    vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
-    return -(-size // 16) * 16
+# -- stride 1: direct kernels on packed wide planes (tensorgrad.kernels.direct_conv). Each
+# slice of the batch (one per kernel thread) packs, convolves and crops its own images
+CHUNK = 1024  # elements of a packed row: several small images per pass, all in L1/L2
+
+
+def _layout(input_shape, padding, geometry):
+    """(wp, step, chunk): the padded planes' width, the distance between packed images (the
+    padded plane rounded up to 16 elements: no scalar loop remainder) and images per chunk."""
+    h, w = input_shape[2:]
+    pt, pb, pl, pr = padding
+    wp = w + pl + pr
+    step = -(-((h + pt + pb) * wp) // 16) * 16
+    return wp, step, max(1, CHUNK // step)
 
 
 def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
@@ -36,43 +44,32 @@ def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
     return array[:, k * size : (k + 1) * size]
 
 
-def _padded_shape(shape, padding, geometry):
-    """(N, C, rows, Wp): the padded image plus spare zero rows, so that every wide read (the
-    output's ``_wide_length`` plus the kernel's extent) stays inside its plane."""
-    n, c, h, w = shape
-    pt, pb, pl, pr = padding
-    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
-    wp = w + pl + pr
-    reach = _wide_length(oh * wp) + (kh - 1) * dh * wp + (kw - 1) * dw
-    return (n, c, max(h + pt + pb, -(-reach // wp)), wp)
+def _blocked(w: np.ndarray, block: int) -> np.ndarray:
+    """``w`` with its first axis padded with zeros to a multiple of ``block`` (contiguous)."""
+    extra = -w.shape[0] % block
+    if extra == 0:
+        return np.ascontiguousarray(w)
+    return np.concatenate([w, np.zeros((extra, *w.shape[1:]), dtype=w.dtype)])
 
 
-def _pad(x, padding, geometry, out=None):
-    """x zero-padded into ``out`` (or a new array) of ``_padded_shape``."""
-    if out is None:
-        out = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    return kdirect.pad_into(x, padding[0], padding[2], out)
-
-
-def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
-    *_, dh, dw, oh, ow = geometry
-    xpad = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    n, c_in, _, wp = xpad.shape
+def _direct_forward(x, w, bias, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
+    wp, step, chunk = _layout(x.shape, padding, geometry)
+    n = x.shape[0]
     out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
-    length = _wide_length(oh * wp)
     og = w.shape[0] // groups
+    block = kdirect.block_of(kw, dw)
+    parts = [_blocked(w[k * og : (k + 1) * og], block) for k in range(groups)]
 
     def run(s):
-        _pad(x[s], padding, geometry, xpad[s])
-        planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
         for k in range(groups):
             kdirect.conv_forward(
-                _group(planes, groups, k), w[k * og : (k + 1) * og], wp, dh, dw, length,
+                _group(x[s], groups, k), parts[k], pt, pl, wp, step, chunk, dh, dw,
                 bias[k * og : (k + 1) * og], _group(out[s], groups, k),
             )  # fmt: skip
 
     run_slices(run, batch_slices(n, out.size * w[0].size))
-    return out, (xpad if keep_padded else None)
+    return out, None
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,31 +85,26 @@ def _taps(channels: int, kh: int, kw: int, row: int, dw: int):
     return channel, offset
 
 
-def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
-    """``xpad``: the forward's padded planes of this x, or None."""
-    kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
-    n, c_in = x.shape[:2]
-    shape = _padded_shape(x.shape, padding, geometry)
-    wp, plane = shape[3], shape[2] * shape[3]
-    length = _wide_length(oh * wp)
+def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, dh, dw, _, _ = geometry
+    wp, step, chunk = _layout(x.shape, padding, geometry)
     c_out, cg = weight_shape[0], weight_shape[1]
     og, taps = c_out // groups, cg * kh * kw
     tap_channel, tap_offset = _taps(cg, kh, kw, dh * wp, dw)
+    reach = (kh - 1) * dh * wp + (kw - 1) * dw
 
     def run(s):
-        padded = _pad(x[s], padding, geometry) if xpad is None else xpad[s]
-        planes = padded.reshape(-1, c_in, plane)
         dwt = np.empty((c_out, taps), dtype=x.dtype)
         for k in range(groups):
-            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
-            kdirect.weight_grad_taps(
-                _group(planes, groups, k), _group(g[s], groups, k), wp, length,
-                tap_channel, tap_offset, part,
+            part = np.empty((og + -og % 4, tap_channel.size), dtype=x.dtype)
+            kdirect.conv_weight_grad(
+                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, wp, step, chunk,
+                reach, tap_channel, tap_offset, part,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
         return dwt
 
-    return sum(run_slices(run, batch_slices(n, g.size * taps))).reshape(weight_shape)
+    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
 
 
 def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
@@ -122,14 +114,13 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     (the direct kernels' transpose mode: each kernel row touches only the oh rows it reaches).
     The inside of the padded gradient is the input's gradient."""
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
-    n, c_in, h, wd = input_shape
-    wp = wd + padding[2] + padding[3]
-    lead = (kw - 1) * dw
-    length = _wide_length(oh * wp + lead)
+    n, c_in = input_shape[:2]
+    wp, step, chunk = _layout(input_shape, padding, geometry)
+    block = kdirect.block_of(kw, dw)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
     flipped = [
-        np.ascontiguousarray(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3))
+        _blocked(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3), block)
         for k in range(groups)
     ]
     dx = np.empty(input_shape, dtype=g.dtype)
@@ -137,11 +128,11 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     def run(s):
         for k in range(groups):
             kdirect.conv_input_grad(
-                _group(g[s], groups, k), flipped[k], wp, dh, dw, lead, length, pt, pl,
+                _group(g[s], groups, k), flipped[k], wp, step, chunk, dh, dw, pt, pl,
                 _group(dx[s], groups, k),
             )  # fmt: skip
 
-    run_slices(run, batch_slices(n, n * c_in * length * og * kh * kw))
+    run_slices(run, batch_slices(n, g.size * c_in * kh * kw // groups))
     return dx
 
 
@@ -178,13 +169,13 @@ def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
 
 
 def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
-    """``keep_padded``: return the stride-1 padded input as the residual, for the weight
-    gradient (training); else the residual is None."""
+    """The output and a residual of None: the CPU ignores ``keep_padded`` (its weight gradient
+    packs the padded planes chunk by chunk again, cheaper than keeping a padded batch)."""
     geometry = conv_geometry(x.shape, w.shape, stride, padding, dilation)
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
     if stride == (1, 1):
-        return _direct_forward(x, w, b, geometry, padding, groups, keep_padded)
+        return _direct_forward(x, w, b, geometry, padding, groups)
     oh, ow = geometry[-2:]
     n, c_out = x.shape[0], w.shape[0]
     cols = _im2col(x, geometry)
@@ -209,11 +200,11 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
 def conv2d_weight_grad(
     x, g, *, weight_shape, stride, padding, dilation, groups, padded=None
 ):
-    """``padded``: the forward's padded copy of this x (see ``conv2d``), to skip padding."""
+    """``padded``: the forward's residual, None on the CPU (see ``conv2d``)."""
     geometry = conv_geometry(x.shape, weight_shape, stride, padding, dilation)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
-        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, padded)
+        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
     cols = _im2col(x, geometry)
     cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
     # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
