@@ -19,20 +19,20 @@ from ..kernels import direct_conv as kdirect
 from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 from .geometry import conv_geometry
 
-
 # -- stride 1: direct kernels on packed wide planes (tensorgrad.kernels.direct_conv). Each
 # slice of the batch (one per kernel thread) packs, convolves and crops its own images
 CHUNK = 1024  # elements of a packed row: several small images per pass, all in L1/L2
 
 
-def _layout(input_shape, padding, geometry):
-    """(wp, step, chunk): the padded planes' width, the distance between packed images (the
-    padded plane rounded up to 16 elements: no scalar loop remainder) and images per chunk."""
+def _layout(input_shape, padding, geometry, lead=0):
+    """(wp, step, tail, chunk): the padded planes' width; the distance between packed images (a
+    padded plane, less the zero rows that one image's bottom padding and the next one's top
+    padding can share); the last image's valid outputs (``lead + oh*wp``); images per chunk."""
     h, w = input_shape[2:]
     pt, pb, pl, pr = padding
     wp = w + pl + pr
-    step = -(-((h + pt + pb) * wp) // 16) * 16
-    return wp, step, max(1, CHUNK // step)
+    step = (h + pt + pb - min(pt, pb)) * wp
+    return wp, step, lead + geometry[-2] * wp, max(1, CHUNK // step)
 
 
 def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
@@ -54,7 +54,7 @@ def _blocked(w: np.ndarray, block: int) -> np.ndarray:
 
 def _direct_forward(x, w, bias, geometry, padding, groups):
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
-    wp, step, chunk = _layout(x.shape, padding, geometry)
+    wp, step, tail, chunk = _layout(x.shape, padding, geometry)
     n = x.shape[0]
     out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
     og = w.shape[0] // groups
@@ -64,7 +64,7 @@ def _direct_forward(x, w, bias, geometry, padding, groups):
     def run(s):
         for k in range(groups):
             kdirect.conv_forward(
-                _group(x[s], groups, k), parts[k], pt, pl, wp, step, chunk, dh, dw,
+                _group(x[s], groups, k), parts[k], pt, pl, wp, step, tail, chunk, dh, dw,
                 bias[k * og : (k + 1) * og], _group(out[s], groups, k),
             )  # fmt: skip
 
@@ -87,7 +87,7 @@ def _taps(channels: int, kh: int, kw: int, row: int, dw: int):
 
 def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups):
     kh, kw, _, _, pt, pl, dh, dw, _, _ = geometry
-    wp, step, chunk = _layout(x.shape, padding, geometry)
+    wp, step, tail, chunk = _layout(x.shape, padding, geometry)
     c_out, cg = weight_shape[0], weight_shape[1]
     og, taps = c_out // groups, cg * kh * kw
     tap_channel, tap_offset = _taps(cg, kh, kw, dh * wp, dw)
@@ -96,9 +96,9 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups):
     def run(s):
         dwt = np.empty((c_out, taps), dtype=x.dtype)
         for k in range(groups):
-            part = np.empty((og + -og % 4, tap_channel.size), dtype=x.dtype)
+            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
             kdirect.conv_weight_grad(
-                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, wp, step, chunk,
+                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, wp, step, tail, chunk,
                 reach, tap_channel, tap_offset, part,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
@@ -115,7 +115,7 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     The inside of the padded gradient is the input's gradient."""
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
     n, c_in = input_shape[:2]
-    wp, step, chunk = _layout(input_shape, padding, geometry)
+    wp, step, tail, chunk = _layout(input_shape, padding, geometry, lead=(kw - 1) * dw)
     block = kdirect.block_of(kw, dw)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
@@ -128,7 +128,7 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     def run(s):
         for k in range(groups):
             kdirect.conv_input_grad(
-                _group(g[s], groups, k), flipped[k], wp, step, chunk, dh, dw, pt, pl,
+                _group(g[s], groups, k), flipped[k], wp, step, tail, chunk, dh, dw, pt, pl,
                 _group(dx[s], groups, k),
             )  # fmt: skip
 
@@ -197,9 +197,7 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     return _col2im(cols, tuple(input_shape), geometry)
 
 
-def conv2d_weight_grad(
-    x, g, *, weight_shape, stride, padding, dilation, groups, padded=None
-):
+def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups, padded=None):
     """``padded``: the forward's residual, None on the CPU (see ``conv2d``)."""
     geometry = conv_geometry(x.shape, weight_shape, stride, padding, dilation)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
