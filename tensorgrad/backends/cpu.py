@@ -1,10 +1,10 @@
-"""The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling and
-scatter-add."""
+"""The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
+batch normalisation and scatter-add."""
 
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_conv, cpu_pool
+from . import cpu_batchnorm, cpu_conv, cpu_pool
 from .base import Backend
 from .device import device
 
@@ -57,6 +57,9 @@ class CpuBackend(Backend):
     max_pool2d_flat_index = staticmethod(cpu_pool.max_pool2d_flat_index)
     avg_pool2d = staticmethod(cpu_pool.avg_pool2d)
     avg_pool2d_backward = staticmethod(cpu_pool.avg_pool2d_backward)
+    batch_norm_forward = staticmethod(cpu_batchnorm.batch_norm_forward)
+    batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
+    batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
 
 
 CPU = CpuBackend()

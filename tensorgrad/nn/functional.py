@@ -139,7 +139,8 @@ def batch_norm(
             ones = Tensor._make(xp.ones(channels, input.dtype))
             zeros = Tensor._make(xp.zeros(channels, input.dtype))
             affine = (ones if weight is None else weight, zeros if bias is None else bias)
-        out, (_, _, mean, var) = BATCH_NORM.with_residual(input, *affine, eps=eps)
+        out, stats = BATCH_NORM.with_residual(input, *affine, eps=eps)
+        mean, var = stats.mean, stats.var
         if training and running_mean is not None:
             running_mean.data *= 1.0 - momentum
             running_mean.data += momentum * mean
