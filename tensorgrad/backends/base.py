@@ -48,6 +48,9 @@ class Backend:
     def adam_update(self, p, grad, state, **hyper):
         updates.adam_update(self.xp, p, grad, state, **hyper)
 
+    def adadelta_update(self, p, grad, state, **hyper):
+        updates.adadelta_update(self.xp, p, grad, state, **hyper)
+
     # -- batch normalisation (``tensorgrad.backends.norms``) ------------------------------------
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)

@@ -1,10 +1,10 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch normalisation and scatter-add."""
+batch normalisation, scatter-add and the optimizer updates."""
 
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_batchnorm, cpu_conv, cpu_pool
+from . import cpu_batchnorm, cpu_conv, cpu_pool, cpu_updates
 from .base import Backend
 from .device import device
 
@@ -60,6 +60,9 @@ class CpuBackend(Backend):
     batch_norm_forward = staticmethod(cpu_batchnorm.batch_norm_forward)
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
+    sgd_update = staticmethod(cpu_updates.sgd_update)
+    adam_update = staticmethod(cpu_updates.adam_update)
+    adadelta_update = staticmethod(cpu_updates.adadelta_update)
 
 
 CPU = CpuBackend()
