@@ -51,6 +51,10 @@ class Backend:
     def adadelta_update(self, p, grad, state, **hyper):
         updates.adadelta_update(self.xp, p, grad, state, **hyper)
 
+    def matmul(self, a, b):
+        """``a @ b`` (the CPU splits big 2-D products across its kernel threads)."""
+        return a @ b
+
     # -- batch normalisation (``tensorgrad.backends.norms``) ------------------------------------
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)

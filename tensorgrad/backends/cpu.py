@@ -4,7 +4,7 @@ batch normalisation, scatter-add and the optimizer updates."""
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_batchnorm, cpu_conv, cpu_pool, cpu_updates
+from . import cpu_batchnorm, cpu_conv, cpu_matmul, cpu_pool, cpu_updates
 from .base import Backend
 from .device import device
 
@@ -60,6 +60,7 @@ class CpuBackend(Backend):
     batch_norm_forward = staticmethod(cpu_batchnorm.batch_norm_forward)
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
+    matmul = staticmethod(cpu_matmul.matmul)
     sgd_update = staticmethod(cpu_updates.sgd_update)
     adam_update = staticmethod(cpu_updates.adam_update)
     adadelta_update = staticmethod(cpu_updates.adadelta_update)

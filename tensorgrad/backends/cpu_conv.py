@@ -1,13 +1,12 @@
 """The CPU's convolutions: direct Numba kernels for stride 1, im2col + GEMM otherwise.
 
-With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
-"wide" planes, a few images packed per pass (``tensorgrad.kernels.direct_conv``), the batch
-split across the kernel threads.
-Strided convolutions use im2col (a Numba kernel, on slices of the batch in the kernel threads)
-and one BLAS GEMM per group over the whole batch. ``conv2d`` takes the bias as an optional third
-input and adds it while cropping its output. The three functions are the CPU's entries of the
-backend table behind the ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see
-there), no validation here.
+With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded "wide"
+planes, a few images packed per pass (``tensorgrad.kernels.direct_conv``). Strided convolutions
+run im2col (a Numba kernel) and one one-thread BLAS GEMM per group. Either way each slice of
+the batch (one per kernel thread) runs its whole pipeline on its own images. ``conv2d`` takes
+the bias as an optional third input and adds it while cropping its output. The three functions
+are the CPU's entries of the backend table behind the ops in ``tensorgrad.ops.conv``;
+parameters arrive normalised (see there), no validation here.
 """
 
 import functools
@@ -16,7 +15,7 @@ import numpy as np
 
 from ..kernels import conv as kconv
 from ..kernels import direct_conv as kdirect
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import batch_slices, run_slices
 from .geometry import conv_geometry
 
 # -- stride 1: direct kernels on packed wide planes (tensorgrad.kernels.direct_conv). Each
@@ -136,36 +135,58 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     return dx
 
 
-# -- strided: im2col (or col2im) on slices of the batch in the kernel threads, then one GEMM
-# per group over the whole batch
-def _im2col(x, geometry):
-    """x (N, C, H, W) unfolded into columns (C*kh*kw, N, oh*ow)."""
+# -- strided: each slice of the batch (one per kernel thread) runs im2col (or col2im) and one
+# one-thread BLAS GEMM per group on its own images: no batch-sized column matrix
+def _columns(x, geometry):
+    """x (n, C, H, W) unfolded into columns (C*kh*kw, n, oh*ow)."""
     kh, kw, *_, oh, ow = geometry
-    n = x.shape[0]
-    cols = np.empty((x.shape[1] * kh * kw, n, oh * ow), dtype=x.dtype)
-
-    def run(s):
-        kconv.im2col(x, *geometry, s.start, s.stop, cols)
-
-    run_slices(run, batch_slices(n, cols.size * ELEMENT_COST))
-    return cols
-
-
-def _col2im(cols, input_shape, geometry):
-    """Columns (C*kh*kw, N, oh*ow) folded back into an image of ``input_shape``."""
-    x = np.empty(input_shape, dtype=cols.dtype)
-
-    def run(s):
-        kconv.col2im(cols, *geometry, s.start, s.stop, x)
-
-    run_slices(run, batch_slices(input_shape[0], cols.size * ELEMENT_COST))
-    return x
+    cols = np.empty((x.shape[1] * kh * kw, x.shape[0], oh * ow), dtype=x.dtype)
+    return kconv.im2col(x, *geometry, 0, x.shape[0], cols)
 
 
 def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*ow)."""
+    """An output gradient (n, C_out, oh, ow) as GEMM rows (G, C_out/G, n*oh*ow)."""
     c_out = g.shape[1]
     return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
+
+
+def _strided_forward(x, w, bias, geometry, groups):
+    oh, ow = geometry[-2:]
+    n, c_out = x.shape[0], w.shape[0]
+    w2 = w.reshape(groups, c_out // groups, -1)
+    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
+
+    def run(s):
+        cols = _columns(x[s], geometry)
+        res = np.matmul(w2, cols.reshape(groups, -1, cols.shape[1] * cols.shape[2]))
+        kconv.crop_wide(res.reshape(c_out, -1, oh, ow), bias, out[s])
+
+    run_slices(run, batch_slices(n, out.size * w[0].size))
+    return out
+
+
+def _strided_input_grad(g, w, input_shape, geometry, groups):
+    c_out = w.shape[0]
+    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
+    dx = np.empty(input_shape, dtype=g.dtype)
+
+    def run(s):
+        cols = np.matmul(w2, _grad_rows(g[s], groups)).reshape(-1, dx[s].shape[0], g[0, 0].size)
+        kconv.col2im(cols, *geometry, 0, cols.shape[1], dx[s])
+
+    run_slices(run, batch_slices(input_shape[0], g.size * w[0].size))
+    return dx
+
+
+def _strided_weight_grad(x, g, weight_shape, geometry, groups):
+    def run(s):
+        cols = _columns(x[s], geometry)
+        cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
+        # BLAS reads the transposed columns in place
+        return np.matmul(_grad_rows(g[s], groups), cols.transpose(0, 2, 1))
+
+    taps = weight_shape[1] * weight_shape[2] * weight_shape[3]
+    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
 
 
 def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
@@ -176,13 +197,7 @@ def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
     if stride == (1, 1):
         return _direct_forward(x, w, b, geometry, padding, groups)
-    oh, ow = geometry[-2:]
-    n, c_out = x.shape[0], w.shape[0]
-    cols = _im2col(x, geometry)
-    w2 = w.reshape(groups, c_out // groups, -1)
-    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
-    res = np.matmul(w2, cols.reshape(groups, -1, n * oh * ow))  # one GEMM per group
-    return kconv.crop_wide(res.reshape(c_out, n, oh, ow), b, out), None
+    return _strided_forward(x, w, b, geometry, groups), None
 
 
 def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
@@ -190,11 +205,7 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     if stride == (1, 1):
         return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
-    n, c_out = input_shape[0], w.shape[0]
-    oh, ow = geometry[-2:]
-    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    cols = np.matmul(w2, _grad_rows(g, groups)).reshape(-1, n, oh * ow)
-    return _col2im(cols, tuple(input_shape), geometry)
+    return _strided_input_grad(g, w, tuple(input_shape), geometry, groups)
 
 
 def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups, padded=None):
@@ -203,7 +214,4 @@ def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups,
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
         return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
-    cols = _im2col(x, geometry)
-    cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
-    # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
-    return np.matmul(_grad_rows(g, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
+    return _strided_weight_grad(x, g, tuple(weight_shape), geometry, groups)

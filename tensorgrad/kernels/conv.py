@@ -2,8 +2,8 @@
 arrays (stride 1 has its own direct kernels, ``tensorgrad.kernels.direct_conv``).
 
 ``cols[(c*kh + i)*kw + j, n, y*ow + x] = x[n, c, y*sh + i*dh - pt, x*sw + j*dw - pl]`` (0 in the
-padding). The batch sits inside each row, so one BLAS GEMM per group covers the whole batch
-(see ``tensorgrad.ops.conv``); ``col2im`` is im2col's adjoint: it sums every column entry back
+padding). The images sit inside each row, so one BLAS GEMM per group covers them all (see
+``tensorgrad.backends.cpu_conv``); ``col2im`` is im2col's adjoint: it sums every column entry back
 into the pixel it came from. Both are serial and fill the samples ``n_lo <= n < n_hi`` only, so
 that the op layer can run slices of the batch on its kernel threads (no two slices write the
 same element).

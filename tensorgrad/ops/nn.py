@@ -110,8 +110,13 @@ def _batch_norm_bias(grad, out, x, weight, bias, stats, *, eps):
     return stats.sums(grad, x.data)[0].astype(grad.dtype)
 
 
+def _matmul(a, b):
+    """``a @ b`` on the backend's GEMM (the CPU's uses every kernel thread)."""
+    return backend_of(a).matmul(a, b)
+
+
 def _linear_forward(x, w, *bias):
-    out = _flat(x) @ w.T  # BLAS reads w transposed in place
+    out = _matmul(_flat(x), w.T)  # BLAS reads w transposed in place
     if bias:
         out += bias[0]
     return out.reshape(x.shape[:-1] + out.shape[-1:])
@@ -133,7 +138,7 @@ def _linear_x(grad, out, x, w, *bias):
     """d (x @ w^T + b)/dx . g = g @ w"""
     if is_grad_enabled():
         return grad @ w
-    return (_flat(grad.data) @ w.data).reshape(x.shape)
+    return _matmul(_flat(grad.data), w.data).reshape(x.shape)
 
 
 def _linear_w(grad, out, x, w, *bias):
@@ -141,7 +146,7 @@ def _linear_w(grad, out, x, w, *bias):
     g2, x2 = _rows(grad, w.shape[0]), _rows(x, w.shape[1])
     if is_grad_enabled():
         return g2.mT @ x2
-    return g2.T @ x2
+    return _matmul(g2.T, x2)
 
 
 def _linear_b(grad, out, x, w, b):
