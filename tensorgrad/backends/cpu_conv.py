@@ -24,12 +24,15 @@ CHUNK = 1024  # elements of a packed row: several small images per pass, all in 
 
 
 def _layout(input_shape, padding, geometry, lead=0):
-    """(wp, step, tail, chunk): the padded planes' width; the distance between packed images (a
-    padded plane, less the zero rows that one image's bottom padding and the next one's top
-    padding can share); the last image's valid outputs (``lead + oh*wp``); images per chunk."""
+    """(wp, step, tail, chunk): the padded planes' row stride (one row's right padding and the
+    next one's left padding share their zeros: the width plus the larger of the two); the
+    distance between packed images (a padded plane, less the zero rows that one image's bottom
+    padding and the next one's top padding share); the last image's valid outputs (``lead +
+    oh*wp``); images per chunk. The shared zeros are fewer garbage outputs to compute: 8 per
+    row instead of 9 for the residual LeNet's 7x7 planes."""
     h, w = input_shape[2:]
     pt, pb, pl, pr = padding
-    wp = w + pl + pr
+    wp = w + max(pl, pr)
     step = (h + pt + pb - min(pt, pb)) * wp
     return wp, step, lead + geometry[-2] * wp, max(1, CHUNK // step)
 

@@ -1,14 +1,15 @@
 """Direct stride-1 convolution on "wide" planes, a few images at a time: no column matrix.
 
 Layout: a chunk of images is packed into one row per channel, image k's zero-padded plane
-(``hp`` x ``wp``, flattened) starting at ``k*step``. With stride 1, tap (i, j) reads that row at
-the constant offset ``i*dh*wp + j*dw`` from output position ``q = k*step + y*wp + x``; letting q
-run over the whole chunk (entries past ow or oh are garbage, cropped) turns every tap into one
-long contiguous multiply-add that LLVM vectorises, and packing several small images per chunk
-keeps the loops long (the 7x7 planes of the residual LeNet hold 49 outputs). Consecutive planes
-may share the zero rows of one's bottom and the next one's top padding (``step = (hp -
-min(top, bottom))*wp``), no more: then each image's valid outputs, and its gradients in both
-directions, read only its own plane.
+(``hp`` rows ``wp`` apart, flattened) starting at ``k*step``. With stride 1, tap (i, j) reads
+that row at the constant offset ``i*dh*wp + j*dw`` from output position ``q = k*step + y*wp +
+x``; letting q run over the whole chunk (entries past ow or oh are garbage, cropped) turns every
+tap into one long contiguous multiply-add that LLVM vectorises, and packing several small images
+per chunk keeps the loops long (the 7x7 planes of the residual LeNet hold 49 outputs). Zeros
+are shared where that changes no valid output: one row's right padding is the next row's left
+padding (``wp`` = the width plus the larger of the two), and one image's bottom padding rows
+are the next one's top rows (``step = (hp - min(top, bottom))*wp``); then each image's valid
+outputs, and its gradients in both directions, read only its own pixels and zeros.
 
 Why direct and not im2col + GEMM: LeNet's convolutions have 1-16 channels, so the column matrix
 is 9-25x the image and writing it cost as much as the GEMM (conv1 at batch 64: im2col 0.74 ms,
