@@ -14,11 +14,13 @@ step 3.5x slower than pinning one of them to 1 thread):
 - ``TENSORGRAD_NUM_THREADS`` (default: the cores this process may run on) sets the kernel
   threads; ``set_threads(kernels=N)`` (or PyTorch's ``tg.set_num_threads(N)``) changes it later.
 - BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` or ``set_threads(blas=N)``
-  override it): the GEMMs left (linear layers, strided convolutions) are small, and measured on
-  a busy 2-core machine, OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
-
-A policy that gives the cores to BLAS for GEMM-heavy work (``set_threads(kernels=1, blas=2)``)
-belongs here too: ``set_threads`` is the one switch, ``thread_policy()`` reports it.
+  override it), and GEMMs use the cores through the same pool: a big product (a linear layer's
+  forward and both gradients) is split into row blocks, one one-thread BLAS call per kernel
+  thread (``tensorgrad.backends.cpu_matmul``); a strided convolution runs its GEMM on each
+  batch slice. BLAS's own threads spin while they wait: measured on a 2-core machine, OpenBLAS
+  with 2 threads made the LeNet kernel benchmark 20x slower whenever the other core was busy
+  (and the MLP's step 7-10 ms -> 30-190 ms), where the pool's idle threads wait on a lock.
+  ``set_threads`` is the one switch, ``thread_policy()`` reports it.
 
 Vector width: the kernels use the widest vectors the host has. On AVX-512 CPUs LLVM's tuning
 for many of them (Intel's Skylake-X to Sapphire Rapids: ``prefer-256-bit``) keeps loops at 256
