@@ -62,3 +62,22 @@ def test_cpu_passes_match_the_array_module_ones(rng):
         norms.batch_norm_input_grad(np, g, x, mean, k),
         rtol=1e-12, atol=1e-12,
     )  # fmt: skip
+
+
+def test_eval_mode_without_grad_is_one_pass_with_the_recorded_numbers(rng):
+    # eval under no_grad runs the backend's single pass; with grad, the recorded ops
+    bn = tg.nn.BatchNorm2d(4)
+    bn.running_mean.data[:] = rng.standard_normal(4)
+    bn.running_var.data[:] = rng.random(4) + 0.5
+    bn.weight.data[:], bn.bias.data[:] = rng.standard_normal(4), rng.standard_normal(4)
+    bn.eval()
+    x = tg.tensor(rng.standard_normal((3, 4, 5, 5)).astype(np.float32))
+    recorded = bn(x)
+    assert recorded.requires_grad
+    with tg.no_grad():
+        fast = bn(x)
+    assert fast.dtype == np.float32 and not fast.requires_grad
+    np.testing.assert_allclose(fast.data, recorded.data, rtol=1e-6, atol=1e-6)
+    plain = tg.nn.BatchNorm2d(4, affine=False).eval()
+    with tg.no_grad():
+        np.testing.assert_allclose(plain(x).data, x.data / np.sqrt(1 + 1e-5), rtol=1e-6)

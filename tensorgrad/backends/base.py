@@ -59,6 +59,9 @@ class Backend:
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)
 
+    def batch_norm_eval(self, x, mean, scale, shift):
+        return norms.batch_norm_eval(self.xp, x, mean, scale, shift)
+
     def batch_norm_sums(self, g, x, mean):
         return norms.batch_norm_sums(self.xp, g, x, mean)
 

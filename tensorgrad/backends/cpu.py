@@ -58,6 +58,7 @@ class CpuBackend(Backend):
     avg_pool2d = staticmethod(cpu_pool.avg_pool2d)
     avg_pool2d_backward = staticmethod(cpu_pool.avg_pool2d_backward)
     batch_norm_forward = staticmethod(cpu_batchnorm.batch_norm_forward)
+    batch_norm_eval = staticmethod(cpu_batchnorm.batch_norm_eval)
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
     matmul = staticmethod(cpu_matmul.matmul)

@@ -60,6 +60,13 @@ def batch_norm_forward(x, *affine, eps):
     return out.reshape(x.shape), mean, invstd, var
 
 
+def batch_norm_eval(x, mean, scale, shift):
+    """``(x - mean) * scale + shift`` in one pass (running statistics: x's dtype already)."""
+    planes = _planes(x)
+    out = _map(kbn.normalise, planes, planes, mean, np.zeros_like(mean), scale, shift)
+    return out.reshape(x.shape)
+
+
 def batch_norm_sums(g, x, mean):
     return _sums(kbn.grad_sums, _planes(g), _planes(x), mean.astype(np.float64))
 

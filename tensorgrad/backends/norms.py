@@ -64,3 +64,12 @@ def batch_norm_input_grad(xp, g, x, mean, coefficients):
     dx += g * a
     dx += c
     return dx
+
+
+def batch_norm_eval(xp, x, mean, scale, shift):
+    """``(x - mean) * scale + shift`` with per-channel (C,) arrays of x's dtype."""
+    shape = _channel_shape(x)
+    out = x - mean.reshape(shape)
+    out *= scale.reshape(shape)
+    out += shift.reshape(shape)
+    return out

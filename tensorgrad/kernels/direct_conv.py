@@ -193,11 +193,11 @@ def _unpack(wide, n0, n1, step, wp, top, left, bias, out):
 
 @njit(inline="always", **JIT)
 def _rows_of(count, size, like):
-    """A zeroed buffer of ``count`` rows of ``like``'s dtype whose rows lie apart by a stride that keeps 1-3 rows from
-    4 KiB multiples: the kernels walk four rows at once, and rows a multiple of 4 KiB apart
-    alias in the load-store unit (measured: the residual LeNet's 7x7 input gradient ran 2.2x
-    slower with rows 4,104 bytes apart). Rows are ``size`` or a little longer (contiguous:
-    the kernels use the first ``size`` elements)."""
+    """A zeroed buffer of ``count`` rows of ``like``'s dtype, with a row stride that keeps
+    1-3 rows from 4 KiB multiples: the kernels walk four rows at once, and rows a multiple of
+    4 KiB apart alias in the load-store unit (measured: the residual LeNet's 7x7 input gradient
+    ran 2.2x slower with rows 4,104 bytes apart). Rows are ``size`` or a little longer
+    (contiguous: the kernels use the first ``size`` elements)."""
     itemsize = like.itemsize
     stride = -(-size // 16) * 16
     while True:
