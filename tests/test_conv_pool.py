@@ -234,31 +234,34 @@ def test_five_wide_kernels_with_an_odd_channel_count_match_loops(rng):
 
 
 def test_images_packed_several_per_chunk_match_loops(rng, monkeypatch):
-    # stride-1 convs pack a few images per pass, consecutive planes sharing zero padding rows:
-    # force chunks of 2-4 images (planes of 42-81 elements) with a shorter last chunk, channel
-    # counts off the kernels' blocks of 4, uneven padding ('same' with even kernels), dilation
+    # convs pack a few images per pass, consecutive stride-1 planes sharing zero padding: force
+    # chunks of 2-4 images (planes of 18-81 elements) with a shorter last chunk, channel counts
+    # off the kernels' blocks of 4, uneven padding ('same' with even kernels), dilation, strides
     from tensorgrad.backends import cpu_conv
 
     monkeypatch.setattr(cpu_conv, "CHUNK", 200)
-    cases = [  # (C_in, C_out, kh, kw, padding, dilation, groups)
-        (5, 7, 3, 3, 1, (1, 1), 1),
-        (3, 6, 4, 4, "same", (1, 1), 1),
-        (4, 6, 3, 5, (2, 1), (1, 1), 2),
-        (2, 5, 3, 2, "same", (2, 1), 1),
-        (6, 9, 1, 3, 0, (1, 2), 3),
+    cases = [  # (C_in, C_out, kh, kw, stride, padding, dilation, groups)
+        (5, 7, 3, 3, 1, 1, (1, 1), 1),
+        (3, 6, 4, 4, 1, "same", (1, 1), 1),
+        (4, 6, 3, 5, 1, (2, 1), (1, 1), 2),
+        (2, 5, 3, 2, 1, "same", (2, 1), 1),
+        (6, 9, 1, 3, 1, 0, (1, 2), 3),
+        (5, 6, 3, 3, 2, 1, (1, 1), 1),
+        (4, 6, 3, 2, (2, 3), (1, 0), (2, 1), 2),
     ]
-    for c_in, c_out, kh, kw, padding, dilation, groups in cases:
+    for c_in, c_out, kh, kw, stride, padding, dilation, groups in cases:
         x = rng.standard_normal((5, c_in, 7, 6))
         w = rng.standard_normal((c_out, c_in // groups, kh, kw))
         b = rng.standard_normal(c_out)
         xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
-        out = conv2d(xt, wt, tg.tensor(b), padding=padding, dilation=dilation, groups=groups)
+        out = conv2d(xt, wt, tg.tensor(b), stride, padding, dilation, groups)
         pads = _pads(padding, w, dilation)
-        expected = ref.conv2d(x, w, (1, 1), pads, dilation, groups) + b[:, None, None]
+        strides = (stride, stride) if isinstance(stride, int) else stride
+        expected = ref.conv2d(x, w, strides, pads, dilation, groups) + b[:, None, None]
         np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
         g = rng.standard_normal(out.shape)
         out.backward(tg.tensor(g))
-        dx, dw = ref.conv2d_grads(x, w, g, (1, 1), pads, dilation, groups)
+        dx, dw = ref.conv2d_grads(x, w, g, strides, pads, dilation, groups)
         np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(wt.grad.data, dw, rtol=1e-10, atol=1e-10)
 

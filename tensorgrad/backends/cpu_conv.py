@@ -1,20 +1,20 @@
-"""The CPU's convolutions: direct Numba kernels for stride 1, im2col + GEMM otherwise.
+"""The CPU's convolutions: direct Numba kernels on zero-padded "wide" planes, any stride.
 
-With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded "wide"
-planes, a few images packed per pass (``tensorgrad.kernels.direct_conv``). Strided convolutions
-run im2col (a Numba kernel) and one one-thread BLAS GEMM per group. Either way each slice of
-the batch (one per kernel thread) runs its whole pipeline on its own images. ``conv2d`` takes
-the bias as an optional third input and adds it while cropping its output. The three functions
-are the CPU's entries of the backend table behind the ops in ``tensorgrad.ops.conv``;
-parameters arrive normalised (see there), no validation here.
+Stride 1 convolves the padded planes (``tensorgrad.kernels.direct_conv``); a strided
+convolution first splits them into their stride phases, where every tap is again a constant
+offset (``tensorgrad.kernels.strided_conv``). Either way a few images are packed per pass and
+each slice of the batch (one per kernel thread) runs its whole pipeline on its own images; no
+column matrix, no GEMM. ``conv2d`` takes the bias as an optional third input and adds it while
+cropping its output. The three functions are the CPU's entries of the backend table behind the
+ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see there), no validation here.
 """
 
 import functools
 
 import numpy as np
 
-from ..kernels import conv as kconv
 from ..kernels import direct_conv as kdirect
+from ..kernels import strided_conv as kstrided
 from .batch_threads import batch_slices, run_slices
 from .geometry import conv_geometry
 
@@ -138,57 +138,128 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     return dx
 
 
-# -- strided: each slice of the batch (one per kernel thread) runs im2col (or col2im) and one
-# one-thread BLAS GEMM per group on its own images: no batch-sized column matrix
-def _columns(x, geometry):
-    """x (n, C, H, W) unfolded into columns (C*kh*kw, n, oh*ow)."""
-    kh, kw, *_, oh, ow = geometry
-    cols = np.empty((x.shape[1] * kh * kw, x.shape[0], oh * ow), dtype=x.dtype)
-    return kconv.im2col(x, *geometry, 0, x.shape[0], cols)
+# -- strided: direct kernels on phase planes (tensorgrad.kernels.strided_conv), packed a few
+# images at a time like the stride-1 planes; each slice of the batch runs its own pipeline
+def _phase_layout(input_shape, padding, geometry):
+    """(wps, step, chunk): the phase planes' width, their size (the distance between packed
+    images) and images per chunk."""
+    h, w = input_shape[2:]
+    pt, pb, pl, pr = padding
+    sh, sw = geometry[2:4]
+    wps = -(-(w + pl + pr) // sw)
+    step = -(-(h + pt + pb) // sh) * wps
+    return wps, step, max(1, CHUNK // step)
 
 
-def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output gradient (n, C_out, oh, ow) as GEMM rows (G, C_out/G, n*oh*ow)."""
-    c_out = g.shape[1]
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
+def _phase_tap(i: int, j: int, geometry, wps: int) -> tuple[int, int]:
+    """Tap (i, j)'s phase (a*sw + b) and its offset in the phase plane."""
+    _, _, sh, sw, _, _, dh, dw, _, _ = geometry
+    return (i * dh % sh) * sw + j * dw % sw, (i * dh // sh) * wps + j * dw // sw
 
 
-def _strided_forward(x, w, bias, geometry, groups):
-    oh, ow = geometry[-2:]
-    n, c_out = x.shape[0], w.shape[0]
-    w2 = w.reshape(groups, c_out // groups, -1)
-    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
+@functools.lru_cache(maxsize=64)
+def _phase_taps(channels: int, geometry, wps: int, multiple: int):
+    """Each tap (c, i, j), in that order, as its phase channel and offset, padded to a
+    ``multiple`` with channel-0, offset-0 taps (read-only: shared by calls)."""
+    kh, kw, sh, sw = geometry[:4]
+    taps = channels * kh * kw
+    channel = np.zeros(-(-taps // multiple) * multiple, dtype=np.int64)
+    offset = np.zeros_like(channel)
+    for c in range(channels):
+        for i in range(kh):
+            for j in range(kw):
+                phase, off = _phase_tap(i, j, geometry, wps)
+                channel[(c * kh + i) * kw + j] = c * sh * sw + phase
+                offset[(c * kh + i) * kw + j] = off
+    channel.flags.writeable = offset.flags.writeable = False
+    return channel, offset
+
+
+def _padded(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """2-D ``a`` zero-padded up to multiples of ``rows`` and ``cols`` (contiguous)."""
+    out = np.zeros((-(-a.shape[0] // rows) * rows, -(-a.shape[1] // cols) * cols), dtype=a.dtype)
+    out[: a.shape[0], : a.shape[1]] = a
+    return out
+
+
+def _strided_forward(x, w, bias, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, _, _, oh, ow = geometry
+    wps, step, chunk = _phase_layout(x.shape, padding, geometry)
+    n, og = x.shape[0], w.shape[0] // groups
+    cg, sh, sw = x.shape[1] // groups, *geometry[2:4]
+    tap_channel, tap_offset = _phase_taps(cg, geometry, wps, 3)
+    parts = [_padded(w[k * og : (k + 1) * og].reshape(og, -1), 4, 3) for k in range(groups)]
+    out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
 
     def run(s):
-        cols = _columns(x[s], geometry)
-        res = np.matmul(w2, cols.reshape(groups, -1, cols.shape[1] * cols.shape[2]))
-        kconv.crop_wide(res.reshape(c_out, -1, oh, ow), bias, out[s])
+        for k in range(groups):
+            kstrided.conv_forward(
+                _group(x[s], groups, k), tap_channel, tap_offset, parts[k], pt, pl, sh, sw, wps,
+                cg * sh * sw, step, oh * wps, chunk, bias[k * og : (k + 1) * og],
+                _group(out[s], groups, k),
+            )  # fmt: skip
 
     run_slices(run, batch_slices(n, out.size * w[0].size))
     return out
 
 
-def _strided_input_grad(g, w, input_shape, geometry, groups):
-    c_out = w.shape[0]
-    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
+def _strided_input_grad(g, w, input_shape, geometry, padding, groups):
+    kh, kw, sh, sw, pt, pl, _, _, _, _ = geometry
+    wps, step, chunk = _phase_layout(input_shape, padding, geometry)
+    og, cg = w.shape[0] // groups, w.shape[1]
+    lead = _phase_tap(kh - 1, kw - 1, geometry, wps)[1]
+    # per phase, the taps (o, i, j) that read it: the output gradient's channel o, read ``lead
+    # - offset`` in, weighted by w[o, :, i, j] for each input channel
+    phases = [[(i, j) for i in range(kh) for j in range(kw)
+               if _phase_tap(i, j, geometry, wps)[0] == p] for p in range(sh * sw)]  # fmt: skip
+    taps = np.array([-(-len(ij) * og // 3) * 3 for ij in phases])  # per phase, padded to 3s
+    most = int(taps.max())
+    tap_channel = np.zeros((sh * sw, most), dtype=np.int64)
+    tap_offset = np.zeros_like(tap_channel)
+    for p, ij in enumerate(phases):
+        tap_channel[p, : og * len(ij)] = np.repeat(np.arange(og), len(ij))
+        offsets = [lead - _phase_tap(i, j, geometry, wps)[1] for i, j in ij]
+        tap_offset[p, : og * len(ij)] = np.tile(offsets, og)
+    weights = []
+    for k in range(groups):
+        wk = w[k * og : (k + 1) * og]
+        per_phase = np.zeros((sh * sw, -(-cg // 4) * 4, most), dtype=w.dtype)
+        for p, ij in enumerate(phases):
+            if ij:
+                reach = wk[:, :, [i for i, _ in ij], [j for _, j in ij]]  # (O, C, n)
+                per_phase[p, :cg, : og * len(ij)] = reach.transpose(1, 0, 2).reshape(cg, -1)
+        weights.append(per_phase)
     dx = np.empty(input_shape, dtype=g.dtype)
 
     def run(s):
-        cols = np.matmul(w2, _grad_rows(g[s], groups)).reshape(-1, dx[s].shape[0], g[0, 0].size)
-        kconv.col2im(cols, *geometry, 0, cols.shape[1], dx[s])
+        for k in range(groups):
+            kstrided.conv_input_grad(
+                _group(g[s], groups, k), tap_channel, tap_offset, weights[k], taps, lead, pt, pl,
+                sh, sw, wps, step, chunk, _group(dx[s], groups, k),
+            )  # fmt: skip
 
     run_slices(run, batch_slices(input_shape[0], g.size * w[0].size))
     return dx
 
 
-def _strided_weight_grad(x, g, weight_shape, geometry, groups):
-    def run(s):
-        cols = _columns(x[s], geometry)
-        cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
-        # BLAS reads the transposed columns in place
-        return np.matmul(_grad_rows(g[s], groups), cols.transpose(0, 2, 1))
+def _strided_weight_grad(x, g, weight_shape, geometry, padding, groups):
+    kh, kw, sh, sw, pt, pl, _, _, oh, _ = geometry
+    wps, step, chunk = _phase_layout(x.shape, padding, geometry)
+    c_out, cg = weight_shape[0], weight_shape[1]
+    og, taps = c_out // groups, cg * kh * kw
+    tap_channel, tap_offset = _phase_taps(cg, geometry, wps, 4)
 
-    taps = weight_shape[1] * weight_shape[2] * weight_shape[3]
+    def run(s):
+        dwt = np.empty((c_out, taps), dtype=x.dtype)
+        for k in range(groups):
+            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
+            kstrided.conv_weight_grad(
+                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, sh, sw, wps,
+                cg * sh * sw, step, oh * wps, chunk, tap_channel, tap_offset, part,
+            )  # fmt: skip
+            dwt[k * og : (k + 1) * og] = part[:og, :taps]
+        return dwt
+
     return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
 
 
@@ -200,7 +271,7 @@ def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
     if stride == (1, 1):
         return _direct_forward(x, w, b, geometry, padding, groups)
-    return _strided_forward(x, w, b, geometry, groups), None
+    return _strided_forward(x, w, b, geometry, padding, groups), None
 
 
 def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
@@ -208,7 +279,7 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     if stride == (1, 1):
         return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
-    return _strided_input_grad(g, w, tuple(input_shape), geometry, groups)
+    return _strided_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
 
 
 def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups, padded=None):
@@ -217,4 +288,4 @@ def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups,
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
         return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
-    return _strided_weight_grad(x, g, tuple(weight_shape), geometry, groups)
+    return _strided_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
