@@ -2,6 +2,7 @@
 
 import conv_pool_reference as ref
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -230,3 +231,91 @@ def test_five_wide_kernels_with_an_odd_channel_count_match_loops(rng):
         dx, dw = ref.conv2d_grads(x, w, g, (1, 1), pads, (1, 1), 1)
         np.testing.assert_allclose(xt.grad.data, dx, **_tol(dtype))
         np.testing.assert_allclose(wt.grad.data, dw, **_tol(dtype))
+
+
+def test_images_packed_several_per_chunk_match_loops(rng, monkeypatch):
+    # convs pack a few images per pass, consecutive stride-1 planes sharing zero padding: force
+    # chunks of 2-4 images (planes of 18-81 elements) with a shorter last chunk, channel counts
+    # off the kernels' blocks of 4, uneven padding ('same' with even kernels), dilation, strides
+    from tensorgrad.backends import cpu_conv
+
+    monkeypatch.setattr(cpu_conv, "CHUNK", 200)
+    cases = [  # (C_in, C_out, kh, kw, stride, padding, dilation, groups)
+        (5, 7, 3, 3, 1, 1, (1, 1), 1),
+        (3, 6, 4, 4, 1, "same", (1, 1), 1),
+        (4, 6, 3, 5, 1, (2, 1), (1, 1), 2),
+        (2, 5, 3, 2, 1, "same", (2, 1), 1),
+        (6, 9, 1, 3, 1, 0, (1, 2), 3),
+        (5, 6, 3, 3, 2, 1, (1, 1), 1),
+        (4, 6, 3, 2, (2, 3), (1, 0), (2, 1), 2),
+    ]
+    for c_in, c_out, kh, kw, stride, padding, dilation, groups in cases:
+        x = rng.standard_normal((5, c_in, 7, 6))
+        w = rng.standard_normal((c_out, c_in // groups, kh, kw))
+        b = rng.standard_normal(c_out)
+        xt, wt = tg.tensor(x, requires_grad=True), tg.tensor(w, requires_grad=True)
+        out = conv2d(xt, wt, tg.tensor(b), stride, padding, dilation, groups)
+        pads = _pads(padding, w, dilation)
+        strides = (stride, stride) if isinstance(stride, int) else stride
+        expected = ref.conv2d(x, w, strides, pads, dilation, groups) + b[:, None, None]
+        np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-10)
+        g = rng.standard_normal(out.shape)
+        out.backward(tg.tensor(g))
+        dx, dw = ref.conv2d_grads(x, w, g, strides, pads, dilation, groups)
+        np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(wt.grad.data, dw, rtol=1e-10, atol=1e-10)
+
+
+def _relu_then_pool_by_parts(x, g, **pool):
+    """max_pool2d of relu(x) with the ReLU done by hand: the pool sees a leaf, then the chain
+    rule with relu's mask (a NaN passes), so no fusion can kick in."""
+    r = tg.tensor(np.maximum(x, 0), requires_grad=True)
+    out = max_pool2d(r, **pool)
+    out.backward(tg.tensor(g))
+    return out.data, r.grad.data * ~(x <= 0)
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+     dict(kernel_size=2, stride=1, padding=1, dilation=2)],
+)  # fmt: skip
+def test_pooling_a_relu_output_the_pytorch_way_matches_the_two_ops(rng, pool):
+    # F.max_pool2d(F.relu(x)) pools relu's input with relu=True, and Sequential(ReLU,
+    # MaxPool2d) runs fused; NaN, ties at 0 and all-negative windows included
+    x = rng.standard_normal((2, 3, 7, 6))
+    x[0, 0, :2, :2] = np.nan
+    x[1, 1] = np.where(x[1, 1] > 0, 0.0, x[1, 1])
+    g = rng.standard_normal(max_pool2d(tg.tensor(x), **pool).shape)
+    expected, expected_dx = _relu_then_pool_by_parts(x, g, **pool)
+    layer = tg.nn.MaxPool2d(**pool)
+    for run in (lambda t: max_pool2d(tg.nn.functional.relu(t), **pool),
+                tg.nn.Sequential(tg.nn.ReLU(), layer)):  # fmt: skip
+        xt = tg.tensor(x, requires_grad=True)
+        out = run(xt)
+        np.testing.assert_array_equal(out.data, expected)
+        out.backward(tg.tensor(g))
+        np.testing.assert_array_equal(xt.grad.data, expected_dx)
+    with tg.no_grad():
+        np.testing.assert_array_equal(tg.nn.Sequential(tg.nn.ReLU(), layer)(tg.tensor(x)).data,
+                                      expected)  # fmt: skip
+
+
+def test_pooling_a_relu_output_skips_the_relu_backward_unless_observed(rng):
+    x = tg.tensor(rng.standard_normal((1, 2, 4, 4)), requires_grad=True)
+    out = max_pool2d(tg.nn.functional.relu(x), 2)
+    assert out._node.inputs[0] is x and out._node.params["relu"]
+    # a hook on the ReLU's output must see the pool's gradient: no rewrite then
+    r = tg.nn.functional.relu(x)
+    seen = []
+    r.register_hook(lambda grad: seen.append(grad))
+    out = max_pool2d(r, 2)
+    assert out._node.inputs[0] is r
+    out.sum().backward()
+    assert len(seen) == 1 and seen[0].shape == r.shape
+    # a window wholly in the padding pools to -inf after a ReLU (relu=True would give 0)
+    t = tg.tensor(rng.standard_normal((1, 1, 2, 2)), requires_grad=True)
+    out = max_pool2d(tg.nn.functional.relu(t), 2, stride=1, padding=1, dilation=3)
+    assert out._node.inputs[0] is not t and np.isneginf(out.data).any()
+    seq = tg.nn.Sequential(tg.nn.ReLU(), tg.nn.MaxPool2d(2, 1, 1, dilation=3))
+    np.testing.assert_array_equal(seq(t).data, out.data)

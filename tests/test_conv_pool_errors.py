@@ -150,7 +150,7 @@ def test_max_pool2d_nan_and_inf_in_inner_and_edge_windows(rng):
 
 
 def _conv_sums():
-    """A strided conv (im2col) and a batch big enough for the kernel threads."""
+    """A strided conv (its phase kernels) and a batch big enough for the kernel threads."""
     small = conv2d(tg.ones(2, 3, 8, 8), tg.ones(4, 3, 3, 3), stride=2)
     big = conv2d(tg.ones(64, 6, 14, 14), tg.ones(16, 6, 5, 5))
     return float(small.sum().item()), float(big.sum().item())

@@ -68,7 +68,7 @@ def test_no_kernel_uses_a_numba_parallel_region():
 
 
 def test_strided_conv_split_across_kernel_threads_matches_loops(rng, monkeypatch):
-    # im2col and col2im run on slices of the batch: force 2 slices, an odd batch
+    # the strided kernels run on slices of the batch: force 2 slices, an odd batch
     monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 2)
     monkeypatch.setattr(batch_threads, "MIN_WORK", 0)
     x = rng.standard_normal((5, 4, 9, 8))

@@ -7,7 +7,7 @@ batches:
 ``CALLERS`` Python threads at once, each a few training steps on its own copy of the model, then
 each a few inference passes on one shared model; every loss, gradient-updated weight and logit
 bit for bit equal to the same calls made one at a time. The batches are big enough that every
-kernel path runs split across the kernel threads (the strided convolution's im2col and col2im
+kernel path runs split across the kernel threads (the strided convolution's phase kernels
 included).
 
 ``fork``: a child forked after the threads' work runs the kernels and gets the parent's numbers.

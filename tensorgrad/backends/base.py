@@ -2,7 +2,8 @@
 
 Op forwards use ``backend.xp`` (NumPy on the CPU, CuPy on CUDA) for everything an array
 module provides, and the backend's own methods for the rest: convolution and its two
-gradients, the pools and their backwards, scatter-add, optimizer updates and random draws.
+gradients, the pools and their backwards, batch normalisation's passes, scatter-add, optimizer
+updates and random draws.
 The methods take and return arrays of this backend only; moving data between devices is
 ``from_host`` / ``to_host`` and nothing else.
 """
@@ -11,7 +12,7 @@ import contextlib
 
 import numpy as np
 
-from . import updates
+from . import norms, updates
 from .device import device
 
 
@@ -46,6 +47,26 @@ class Backend:
 
     def adam_update(self, p, grad, state, **hyper):
         updates.adam_update(self.xp, p, grad, state, **hyper)
+
+    def adadelta_update(self, p, grad, state, **hyper):
+        updates.adadelta_update(self.xp, p, grad, state, **hyper)
+
+    def matmul(self, a, b):
+        """``a @ b`` (the CPU splits big 2-D products across its kernel threads)."""
+        return a @ b
+
+    # -- batch normalisation (``tensorgrad.backends.norms``) ------------------------------------
+    def batch_norm_forward(self, x, *affine, eps):
+        return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)
+
+    def batch_norm_eval(self, x, mean, scale, shift):
+        return norms.batch_norm_eval(self.xp, x, mean, scale, shift)
+
+    def batch_norm_sums(self, g, x, mean):
+        return norms.batch_norm_sums(self.xp, g, x, mean)
+
+    def batch_norm_input_grad(self, g, x, mean, coefficients):
+        return norms.batch_norm_input_grad(self.xp, g, x, mean, coefficients)
 
     def scatter_add(self, out, key, values) -> None:
         """``out[key] += values`` with repeated indices accumulating."""

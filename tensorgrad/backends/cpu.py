@@ -1,10 +1,10 @@
-"""The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling and
-scatter-add."""
+"""The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
+batch normalisation, scatter-add and the optimizer updates."""
 
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_conv, cpu_pool
+from . import cpu_batchnorm, cpu_conv, cpu_matmul, cpu_pool, cpu_updates
 from .base import Backend
 from .device import device
 
@@ -57,6 +57,14 @@ class CpuBackend(Backend):
     max_pool2d_flat_index = staticmethod(cpu_pool.max_pool2d_flat_index)
     avg_pool2d = staticmethod(cpu_pool.avg_pool2d)
     avg_pool2d_backward = staticmethod(cpu_pool.avg_pool2d_backward)
+    batch_norm_forward = staticmethod(cpu_batchnorm.batch_norm_forward)
+    batch_norm_eval = staticmethod(cpu_batchnorm.batch_norm_eval)
+    batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
+    batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
+    matmul = staticmethod(cpu_matmul.matmul)
+    sgd_update = staticmethod(cpu_updates.sgd_update)
+    adam_update = staticmethod(cpu_updates.adam_update)
+    adadelta_update = staticmethod(cpu_updates.adadelta_update)
 
 
 CPU = CpuBackend()

@@ -1,30 +1,40 @@
-"""The CPU's convolutions: direct Numba kernels for stride 1, im2col + GEMM otherwise.
+"""The CPU's convolutions: direct Numba kernels on zero-padded "wide" planes, any stride.
 
-With stride 1 (the common case) the arithmetic is direct: Numba kernels on zero-padded
-"wide" planes (``tensorgrad.kernels.direct_conv``), the batch split across the kernel threads.
-Strided convolutions use im2col (a Numba kernel, on slices of the batch in the kernel threads)
-and one BLAS GEMM per group over the whole batch. ``conv2d`` takes the bias as an optional third
-input and adds it while cropping its output. The three functions are the CPU's entries of the
-backend table behind the ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see
-there), no validation here.
+Stride 1 convolves the padded planes (``tensorgrad.kernels.direct_conv``); a strided
+convolution first splits them into their stride phases, where every tap is again a constant
+offset (``tensorgrad.kernels.strided_conv``). Either way a few images are packed per pass and
+each slice of the batch (one per kernel thread) runs its whole pipeline on its own images; no
+column matrix, no GEMM. ``conv2d`` takes the bias as an optional third input and adds it while
+cropping its output. The three functions are the CPU's entries of the backend table behind the
+ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see there), no validation here.
 """
 
 import functools
 
 import numpy as np
 
-from ..kernels import conv as kconv
 from ..kernels import direct_conv as kdirect
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from ..kernels import strided_conv as kstrided
+from .batch_threads import batch_slices, run_slices
 from .geometry import conv_geometry
 
+# -- stride 1: direct kernels on packed wide planes (tensorgrad.kernels.direct_conv). Each
+# slice of the batch (one per kernel thread) packs, convolves and crops its own images
+CHUNK = 1024  # elements of a packed row: several small images per pass, all in L1/L2
 
-# -- stride 1: direct kernels on wide planes (tensorgrad.kernels.direct_conv). Each slice of
-# the batch (one per kernel thread) runs its whole pipeline: pad, convolve, crop
-def _wide_length(size: int) -> int:
-    """Length of the wide output rows: ``size`` elements rounded up to 16, so that the kernels'
-    vectorised loops have no scalar remainder (measured: -10% for LeNet's conv2)."""
-    return -(-size // 16) * 16
+
+def _layout(input_shape, padding, geometry, lead=0):
+    """(wp, step, tail, chunk): the padded planes' row stride (one row's right padding and the
+    next one's left padding share their zeros: the width plus the larger of the two); the
+    distance between packed images (a padded plane, less the zero rows that one image's bottom
+    padding and the next one's top padding share); the last image's valid outputs (``lead +
+    oh*wp``); images per chunk. The shared zeros are fewer garbage outputs to compute: 8 per
+    row instead of 9 for the residual LeNet's 7x7 planes."""
+    h, w = input_shape[2:]
+    pt, pb, pl, pr = padding
+    wp = w + max(pl, pr)
+    step = (h + pt + pb - min(pt, pb)) * wp
+    return wp, step, lead + geometry[-2] * wp, max(1, CHUNK // step)
 
 
 def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
@@ -36,43 +46,32 @@ def _group(array: np.ndarray, groups: int, k: int) -> np.ndarray:
     return array[:, k * size : (k + 1) * size]
 
 
-def _padded_shape(shape, padding, geometry):
-    """(N, C, rows, Wp): the padded image plus spare zero rows, so that every wide read (the
-    output's ``_wide_length`` plus the kernel's extent) stays inside its plane."""
-    n, c, h, w = shape
-    pt, pb, pl, pr = padding
-    kh, kw, _, _, _, _, dh, dw, oh, _ = geometry
-    wp = w + pl + pr
-    reach = _wide_length(oh * wp) + (kh - 1) * dh * wp + (kw - 1) * dw
-    return (n, c, max(h + pt + pb, -(-reach // wp)), wp)
+def _blocked(w: np.ndarray, block: int) -> np.ndarray:
+    """``w`` with its first axis padded with zeros to a multiple of ``block`` (contiguous)."""
+    extra = -w.shape[0] % block
+    if extra == 0:
+        return np.ascontiguousarray(w)
+    return np.concatenate([w, np.zeros((extra, *w.shape[1:]), dtype=w.dtype)])
 
 
-def _pad(x, padding, geometry, out=None):
-    """x zero-padded into ``out`` (or a new array) of ``_padded_shape``."""
-    if out is None:
-        out = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    return kdirect.pad_into(x, padding[0], padding[2], out)
-
-
-def _direct_forward(x, w, bias, geometry, padding, groups, keep_padded):
-    *_, dh, dw, oh, ow = geometry
-    xpad = np.empty(_padded_shape(x.shape, padding, geometry), dtype=x.dtype)
-    n, c_in, _, wp = xpad.shape
+def _direct_forward(x, w, bias, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
+    wp, step, tail, chunk = _layout(x.shape, padding, geometry)
+    n = x.shape[0]
     out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
-    length = _wide_length(oh * wp)
     og = w.shape[0] // groups
+    block = kdirect.block_of(kw, dw)
+    parts = [_blocked(w[k * og : (k + 1) * og], block) for k in range(groups)]
 
     def run(s):
-        _pad(x[s], padding, geometry, xpad[s])
-        planes = xpad[s].reshape(-1, c_in, xpad.shape[2] * wp)
         for k in range(groups):
             kdirect.conv_forward(
-                _group(planes, groups, k), w[k * og : (k + 1) * og], wp, dh, dw, length,
+                _group(x[s], groups, k), parts[k], pt, pl, wp, step, tail, chunk, dh, dw,
                 bias[k * og : (k + 1) * og], _group(out[s], groups, k),
             )  # fmt: skip
 
     run_slices(run, batch_slices(n, out.size * w[0].size))
-    return out, (xpad if keep_padded else None)
+    return out, None
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,31 +87,26 @@ def _taps(channels: int, kh: int, kw: int, row: int, dw: int):
     return channel, offset
 
 
-def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups, xpad):
-    """``xpad``: the forward's padded planes of this x, or None."""
-    kh, kw, _, _, _, _, dh, dw, oh, ow = geometry
-    n, c_in = x.shape[:2]
-    shape = _padded_shape(x.shape, padding, geometry)
-    wp, plane = shape[3], shape[2] * shape[3]
-    length = _wide_length(oh * wp)
+def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, dh, dw, _, _ = geometry
+    wp, step, tail, chunk = _layout(x.shape, padding, geometry)
     c_out, cg = weight_shape[0], weight_shape[1]
     og, taps = c_out // groups, cg * kh * kw
     tap_channel, tap_offset = _taps(cg, kh, kw, dh * wp, dw)
+    reach = (kh - 1) * dh * wp + (kw - 1) * dw
 
     def run(s):
-        padded = _pad(x[s], padding, geometry) if xpad is None else xpad[s]
-        planes = padded.reshape(-1, c_in, plane)
         dwt = np.empty((c_out, taps), dtype=x.dtype)
         for k in range(groups):
             part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
-            kdirect.weight_grad_taps(
-                _group(planes, groups, k), _group(g[s], groups, k), wp, length,
-                tap_channel, tap_offset, part,
+            kdirect.conv_weight_grad(
+                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, wp, step, tail, chunk,
+                reach, tap_channel, tap_offset, part,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
         return dwt
 
-    return sum(run_slices(run, batch_slices(n, g.size * taps))).reshape(weight_shape)
+    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
 
 
 def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
@@ -122,14 +116,13 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     (the direct kernels' transpose mode: each kernel row touches only the oh rows it reaches).
     The inside of the padded gradient is the input's gradient."""
     kh, kw, _, _, pt, pl, dh, dw, oh, ow = geometry
-    n, c_in, h, wd = input_shape
-    wp = wd + padding[2] + padding[3]
-    lead = (kw - 1) * dw
-    length = _wide_length(oh * wp + lead)
+    n, c_in = input_shape[:2]
+    wp, step, tail, chunk = _layout(input_shape, padding, geometry, lead=(kw - 1) * dw)
+    block = kdirect.block_of(kw, dw)
     # (C_out, C_in/G, kh, kw) -> per group (C_in/G, C_out/G, kh, kw), rows flipped
     og = w.shape[0] // groups
     flipped = [
-        np.ascontiguousarray(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3))
+        _blocked(w[k * og : (k + 1) * og, :, :, ::-1].transpose(1, 0, 2, 3), block)
         for k in range(groups)
     ]
     dx = np.empty(input_shape, dtype=g.dtype)
@@ -137,61 +130,148 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
     def run(s):
         for k in range(groups):
             kdirect.conv_input_grad(
-                _group(g[s], groups, k), flipped[k], wp, dh, dw, lead, length, pt, pl,
+                _group(g[s], groups, k), flipped[k], wp, step, tail, chunk, dh, dw, pt, pl,
                 _group(dx[s], groups, k),
             )  # fmt: skip
 
-    run_slices(run, batch_slices(n, n * c_in * length * og * kh * kw))
+    run_slices(run, batch_slices(n, g.size * c_in * kh * kw // groups))
     return dx
 
 
-# -- strided: im2col (or col2im) on slices of the batch in the kernel threads, then one GEMM
-# per group over the whole batch
-def _im2col(x, geometry):
-    """x (N, C, H, W) unfolded into columns (C*kh*kw, N, oh*ow)."""
-    kh, kw, *_, oh, ow = geometry
-    n = x.shape[0]
-    cols = np.empty((x.shape[1] * kh * kw, n, oh * ow), dtype=x.dtype)
+# -- strided: direct kernels on phase planes (tensorgrad.kernels.strided_conv), packed a few
+# images at a time like the stride-1 planes; each slice of the batch runs its own pipeline
+def _phase_layout(input_shape, padding, geometry):
+    """(wps, step, chunk): the phase planes' width, their size (the distance between packed
+    images) and images per chunk."""
+    h, w = input_shape[2:]
+    pt, pb, pl, pr = padding
+    sh, sw = geometry[2:4]
+    wps = -(-(w + pl + pr) // sw)
+    step = -(-(h + pt + pb) // sh) * wps
+    return wps, step, max(1, CHUNK // step)
+
+
+def _phase_tap(i: int, j: int, geometry, wps: int) -> tuple[int, int]:
+    """Tap (i, j)'s phase (a*sw + b) and its offset in the phase plane."""
+    _, _, sh, sw, _, _, dh, dw, _, _ = geometry
+    return (i * dh % sh) * sw + j * dw % sw, (i * dh // sh) * wps + j * dw // sw
+
+
+@functools.lru_cache(maxsize=64)
+def _phase_taps(channels: int, geometry, wps: int, multiple: int):
+    """Each tap (c, i, j), in that order, as its phase channel and offset, padded to a
+    ``multiple`` with channel-0, offset-0 taps (read-only: shared by calls)."""
+    kh, kw, sh, sw = geometry[:4]
+    taps = channels * kh * kw
+    channel = np.zeros(-(-taps // multiple) * multiple, dtype=np.int64)
+    offset = np.zeros_like(channel)
+    for c in range(channels):
+        for i in range(kh):
+            for j in range(kw):
+                phase, off = _phase_tap(i, j, geometry, wps)
+                channel[(c * kh + i) * kw + j] = c * sh * sw + phase
+                offset[(c * kh + i) * kw + j] = off
+    channel.flags.writeable = offset.flags.writeable = False
+    return channel, offset
+
+
+def _padded(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """2-D ``a`` zero-padded up to multiples of ``rows`` and ``cols`` (contiguous)."""
+    out = np.zeros((-(-a.shape[0] // rows) * rows, -(-a.shape[1] // cols) * cols), dtype=a.dtype)
+    out[: a.shape[0], : a.shape[1]] = a
+    return out
+
+
+def _strided_forward(x, w, bias, geometry, padding, groups):
+    kh, kw, _, _, pt, pl, _, _, oh, ow = geometry
+    wps, step, chunk = _phase_layout(x.shape, padding, geometry)
+    n, og = x.shape[0], w.shape[0] // groups
+    cg, sh, sw = x.shape[1] // groups, *geometry[2:4]
+    tap_channel, tap_offset = _phase_taps(cg, geometry, wps, 3)
+    parts = [_padded(w[k * og : (k + 1) * og].reshape(og, -1), 4, 3) for k in range(groups)]
+    out = np.empty((n, w.shape[0], oh, ow), dtype=x.dtype)
 
     def run(s):
-        kconv.im2col(x, *geometry, s.start, s.stop, cols)
+        for k in range(groups):
+            kstrided.conv_forward(
+                _group(x[s], groups, k), tap_channel, tap_offset, parts[k], pt, pl, sh, sw, wps,
+                cg * sh * sw, step, oh * wps, chunk, bias[k * og : (k + 1) * og],
+                _group(out[s], groups, k),
+            )  # fmt: skip
 
-    run_slices(run, batch_slices(n, cols.size * ELEMENT_COST))
-    return cols
+    run_slices(run, batch_slices(n, out.size * w[0].size))
+    return out
 
 
-def _col2im(cols, input_shape, geometry):
-    """Columns (C*kh*kw, N, oh*ow) folded back into an image of ``input_shape``."""
-    x = np.empty(input_shape, dtype=cols.dtype)
+def _strided_input_grad(g, w, input_shape, geometry, padding, groups):
+    kh, kw, sh, sw, pt, pl, _, _, _, _ = geometry
+    wps, step, chunk = _phase_layout(input_shape, padding, geometry)
+    og, cg = w.shape[0] // groups, w.shape[1]
+    lead = _phase_tap(kh - 1, kw - 1, geometry, wps)[1]
+    # per phase, the taps (o, i, j) that read it: the output gradient's channel o, read ``lead
+    # - offset`` in, weighted by w[o, :, i, j] for each input channel
+    phases = [[(i, j) for i in range(kh) for j in range(kw)
+               if _phase_tap(i, j, geometry, wps)[0] == p] for p in range(sh * sw)]  # fmt: skip
+    taps = np.array([-(-len(ij) * og // 3) * 3 for ij in phases])  # per phase, padded to 3s
+    most = int(taps.max())
+    tap_channel = np.zeros((sh * sw, most), dtype=np.int64)
+    tap_offset = np.zeros_like(tap_channel)
+    for p, ij in enumerate(phases):
+        tap_channel[p, : og * len(ij)] = np.repeat(np.arange(og), len(ij))
+        offsets = [lead - _phase_tap(i, j, geometry, wps)[1] for i, j in ij]
+        tap_offset[p, : og * len(ij)] = np.tile(offsets, og)
+    weights = []
+    for k in range(groups):
+        wk = w[k * og : (k + 1) * og]
+        per_phase = np.zeros((sh * sw, -(-cg // 4) * 4, most), dtype=w.dtype)
+        for p, ij in enumerate(phases):
+            if ij:
+                reach = wk[:, :, [i for i, _ in ij], [j for _, j in ij]]  # (O, C, n)
+                per_phase[p, :cg, : og * len(ij)] = reach.transpose(1, 0, 2).reshape(cg, -1)
+        weights.append(per_phase)
+    dx = np.empty(input_shape, dtype=g.dtype)
 
     def run(s):
-        kconv.col2im(cols, *geometry, s.start, s.stop, x)
+        for k in range(groups):
+            kstrided.conv_input_grad(
+                _group(g[s], groups, k), tap_channel, tap_offset, weights[k], taps, lead, pt, pl,
+                sh, sw, wps, step, chunk, _group(dx[s], groups, k),
+            )  # fmt: skip
 
-    run_slices(run, batch_slices(input_shape[0], cols.size * ELEMENT_COST))
-    return x
+    run_slices(run, batch_slices(input_shape[0], g.size * w[0].size))
+    return dx
 
 
-def _grad_rows(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output gradient (N, C_out, oh, ow) as GEMM rows (G, C_out/G, N*oh*ow)."""
-    c_out = g.shape[1]
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, -1)
+def _strided_weight_grad(x, g, weight_shape, geometry, padding, groups):
+    kh, kw, sh, sw, pt, pl, _, _, oh, _ = geometry
+    wps, step, chunk = _phase_layout(x.shape, padding, geometry)
+    c_out, cg = weight_shape[0], weight_shape[1]
+    og, taps = c_out // groups, cg * kh * kw
+    tap_channel, tap_offset = _phase_taps(cg, geometry, wps, 4)
+
+    def run(s):
+        dwt = np.empty((c_out, taps), dtype=x.dtype)
+        for k in range(groups):
+            part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
+            kstrided.conv_weight_grad(
+                _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, sh, sw, wps,
+                cg * sh * sw, step, oh * wps, chunk, tap_channel, tap_offset, part,
+            )  # fmt: skip
+            dwt[k * og : (k + 1) * og] = part[:og, :taps]
+        return dwt
+
+    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
 
 
 def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
-    """``keep_padded``: return the stride-1 padded input as the residual, for the weight
-    gradient (training); else the residual is None."""
+    """The output and a residual of None: the CPU ignores ``keep_padded`` (its weight gradient
+    packs the padded planes chunk by chunk again, cheaper than keeping a padded batch)."""
     geometry = conv_geometry(x.shape, w.shape, stride, padding, dilation)
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
     if stride == (1, 1):
-        return _direct_forward(x, w, b, geometry, padding, groups, keep_padded)
-    oh, ow = geometry[-2:]
-    n, c_out = x.shape[0], w.shape[0]
-    cols = _im2col(x, geometry)
-    w2 = w.reshape(groups, c_out // groups, -1)
-    out = np.empty((n, c_out, oh, ow), dtype=x.dtype)
-    res = np.matmul(w2, cols.reshape(groups, -1, n * oh * ow))  # one GEMM per group
-    return kconv.crop_wide(res.reshape(c_out, n, oh, ow), b, out), None
+        return _direct_forward(x, w, b, geometry, padding, groups)
+    return _strided_forward(x, w, b, geometry, padding, groups), None
 
 
 def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
@@ -199,22 +279,13 @@ def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
     if stride == (1, 1):
         return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
-    n, c_out = input_shape[0], w.shape[0]
-    oh, ow = geometry[-2:]
-    w2 = w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    cols = np.matmul(w2, _grad_rows(g, groups)).reshape(-1, n, oh * ow)
-    return _col2im(cols, tuple(input_shape), geometry)
+    return _strided_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
 
 
-def conv2d_weight_grad(
-    x, g, *, weight_shape, stride, padding, dilation, groups, padded=None
-):
-    """``padded``: the forward's padded copy of this x (see ``conv2d``), to skip padding."""
+def conv2d_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups, padded=None):
+    """``padded``: the forward's residual, None on the CPU (see ``conv2d``)."""
     geometry = conv_geometry(x.shape, weight_shape, stride, padding, dilation)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
     if stride == (1, 1):
-        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups, padded)
-    cols = _im2col(x, geometry)
-    cols = cols.reshape(groups, -1, cols.shape[1] * cols.shape[2])
-    # one GEMM per group over the whole batch; BLAS reads the transposed columns in place
-    return np.matmul(_grad_rows(g, groups), cols.transpose(0, 2, 1)).reshape(weight_shape)
+        return _direct_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)
+    return _strided_weight_grad(x, g, tuple(weight_shape), geometry, padding, groups)

@@ -46,3 +46,17 @@ def adam_update(xp, p, grad, state, *, lr, beta1, beta2, eps, weight_decay, deco
     else:
         denom = xp.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
     p -= step_size * (exp_avg / denom)
+
+
+def adadelta_update(xp, p, grad, state, *, lr, rho, eps, weight_decay, maximize):
+    """PyTorch's Adadelta step on ``p``; ``state`` holds ``square_avg`` and ``acc_delta``."""
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    v, u = state["square_avg"], state["acc_delta"]
+    v *= rho
+    v += (1 - rho) * g * g
+    delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
+    u *= rho
+    u += (1 - rho) * delta * delta
+    p -= (lr * delta).astype(p.dtype, copy=False)

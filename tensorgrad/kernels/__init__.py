@@ -1,5 +1,5 @@
 """Numba kernels on plain contiguous ndarrays: no Tensors, no validation (see ``config``)."""
 
-from . import config, conv, direct_conv, pool, scatter
+from . import batchnorm, config, direct_conv, pool, scatter, strided_conv, updates
 
-__all__ = ["config", "conv", "direct_conv", "pool", "scatter"]
+__all__ = ["batchnorm", "config", "direct_conv", "pool", "scatter", "strided_conv", "updates"]

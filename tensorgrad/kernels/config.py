@@ -14,11 +14,23 @@ step 3.5x slower than pinning one of them to 1 thread):
 - ``TENSORGRAD_NUM_THREADS`` (default: the cores this process may run on) sets the kernel
   threads; ``set_threads(kernels=N)`` (or PyTorch's ``tg.set_num_threads(N)``) changes it later.
 - BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` or ``set_threads(blas=N)``
-  override it): the GEMMs left (linear layers, strided convolutions) are small, and measured on
-  a busy 2-core machine, OpenBLAS with 2 threads made the LeNet kernel benchmark 20x slower.
+  override it), and GEMMs use the cores through the same pool: a big product (a linear layer's
+  forward and both gradients) is split into row blocks, one one-thread BLAS call per kernel
+  thread (``tensorgrad.backends.cpu_matmul``); a strided convolution runs its GEMM on each
+  batch slice. BLAS's own threads spin while they wait: measured on a 2-core machine, OpenBLAS
+  with 2 threads made the LeNet kernel benchmark 20x slower whenever the other core was busy
+  (and the MLP's step 7-10 ms -> 30-190 ms), where the pool's idle threads wait on a lock.
+  ``set_threads`` is the one switch, ``thread_policy()`` reports it.
 
-A policy that gives the cores to BLAS for GEMM-heavy work (``set_threads(kernels=1, blas=2)``)
-belongs here too: ``set_threads`` is the one switch, ``thread_policy()`` reports it.
+Vector width: the kernels use the widest vectors the host has. On AVX-512 CPUs LLVM's tuning
+for many of them (Intel's Skylake-X to Sapphire Rapids: ``prefer-256-bit``) keeps loops at 256
+bits; at import the JIT's features become the host's plus ``-prefer-256-bit``, which gives
+512-bit code (LeNet-5's step ~5% faster on an AVX-512 Xeon; AMD's Zen 4 gets 512-bit code
+either way). Numba keys its cache index on the CPU name and these features
+(``codegen.magic_tuple()``), so a cache built on one CPU, or with other features, is never
+loaded on another: it compiles afresh. ``NUMBA_CPU_NAME`` or ``NUMBA_CPU_FEATURES`` set by the
+user win (tensorgrad then leaves the features alone), which is also how the AVX2 code is
+tested on an AVX-512 host.
 
 Memory policy (Linux/glibc): a training step allocates and frees the same multi-megabyte
 arrays (padded planes, wide rows, gradients) again and again. glibc serves them with fresh
@@ -33,6 +45,7 @@ import ctypes
 import os
 import sys
 
+import llvmlite.binding
 import numba
 
 # fastmath without nnan/ninf, for the arithmetic kernels (convolution, average pooling).
@@ -120,7 +133,27 @@ set_threads(
 MALLOC_TUNED = _tune_malloc()
 
 
+def _widest_vectors() -> int:
+    """Give the JIT the host's features plus ``-prefer-256-bit`` on an AVX-512 host (unless
+    the user chose the CPU or its features); the vector bits the kernels may use: 512 with
+    AVX-512 and that flag, 256 with AVX (LLVM may still pick 512 bits for some CPUs)."""
+    user = numba.config.CPU_NAME is not None or numba.config.CPU_FEATURES is not None
+    host = llvmlite.binding.get_host_cpu_features()
+    if not user and host.get("avx512f"):
+        numba.config.CPU_FEATURES = host.flatten() + ",-prefer-256-bit"
+    # the codegen reads the features once, when it is made: make it now, with these
+    from numba.core.registry import cpu_target
+
+    features = set(cpu_target.target_context.codegen()._tm_features.split(","))
+    if {"+avx512f", "-prefer-256-bit"} <= features:
+        return 512
+    return 256 if "+avx" in features else 128
+
+
+VECTOR_BITS = _widest_vectors()
+
+
 def thread_policy() -> dict:
     """The settings in force: ``{'kernels': threads of the batch split, 'blas': BLAS threads,
-    'malloc_tuned': bool}``."""
-    return {**_policy, "malloc_tuned": MALLOC_TUNED}
+    'malloc_tuned': bool, 'vector_bits': the kernels' widest vectors}``."""
+    return {**_policy, "malloc_tuned": MALLOC_TUNED, "vector_bits": VECTOR_BITS}

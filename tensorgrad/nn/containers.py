@@ -3,6 +3,8 @@
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from .conv_pool import relu_max_pool2d
+from .layers import MaxPool2d, ReLU
 from .module import Module
 
 
@@ -10,6 +12,9 @@ class Sequential(Module):
     """Modules called in order, each on the previous one's output.
 
     ``Sequential(a, b)`` names them "0", "1"; ``Sequential(OrderedDict(name=module))`` keeps names.
+    A ``ReLU`` followed by a ``MaxPool2d`` (without ``return_indices``) runs as one fused op,
+    ``relu_max_pool2d``: the same values and gradients without the ReLU's pass over the
+    unpooled input (nothing can observe that intermediate: modules have no hooks).
     """
 
     def __init__(self, *modules) -> None:
@@ -22,9 +27,21 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def forward(self, input):  # noqa: A002
+        relu = None  # a ReLU held back until the next module is known
         for module in self._modules.values():
+            if relu is not None:
+                if type(module) is MaxPool2d and not module.return_indices:
+                    input, relu = relu_max_pool2d(
+                        input, module.kernel_size, module.stride, module.padding,
+                        module.dilation, module.ceil_mode,
+                    ), None  # fmt: skip
+                    continue
+                input, relu = relu(input), None
+            if type(module) is ReLU:
+                relu = module
+                continue
             input = module(input)
-        return input
+        return input if relu is None else relu(input)
 
     def _key(self, index: int) -> str:
         keys = list(self._modules)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import OpError
 from ..ops import conv as conv_ops
+from ..ops import elementwise as ew_ops
 from ..ops import pool as pool_ops
 from ..ops.registry import is_grad_enabled
 from ..tensor import Tensor
@@ -193,13 +194,22 @@ def max_pool2d(
 
     ``relu=True`` (a tensorgrad extension) returns ``relu(max_pool2d(...))`` in one pass. That
     equals ``max_pool2d(relu(input))`` (except for all-padding windows) at a fraction of the
-    cost, since the ReLU runs on the pooled output instead of the full input.
+    cost, since the ReLU runs on the pooled output instead of the full input. Code written the
+    PyTorch way gets the same: pooling the output of ``relu`` (recorded for backward, without
+    hooks or ``retain_grad`` yet, no all-padding window, no ``return_indices``) pools the
+    ReLU's input with ``relu=True``, the same values and gradients, the gradient reaching the
+    ReLU's input without a pass through the ReLU's backward. (So a hook or ``retain_grad``
+    put on that ReLU's output *after* pooling it does not see the pool's gradient.)
     """
     op = "max_pool2d"
     x, unbatched = _check_input(input, op)
     kernel, stride, padding, dilation, out_size = _pool_args(
         op, x, kernel_size, stride, padding, dilation, ceil_mode
     )
+    source = None if relu or return_indices else _relu_input(input)
+    if source is not None and not _padding_window(x.shape, kernel, stride, padding, dilation,
+                                                  out_size):  # fmt: skip
+        x, relu = (source.unsqueeze(0) if unbatched else source), True
     out, index = pool_ops.MAX_POOL2D.with_residual(
         x, kernel_size=kernel, stride=stride, padding=padding,
         dilation=dilation, out_size=out_size, relu=bool(relu),
@@ -210,6 +220,40 @@ def max_pool2d(
         return out
     flat = pool_ops.flat_indices(index, x.shape, kernel, stride, padding, dilation)
     return out, Tensor._make(flat[0] if unbatched else flat)
+
+
+def relu_max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                    ceil_mode: bool = False) -> Tensor:  # fmt: skip
+    """``max_pool2d(relu(input), ...)``, as one fused pass wherever the two are equal (no window
+    wholly in the padding): what ``nn.Sequential`` runs for a ReLU followed by a MaxPool2d."""
+    x, _ = _check_input(input, "max_pool2d")
+    kernel, stride_, padding_, dilation_, out_size = _pool_args(
+        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    fused = not _padding_window(x.shape, kernel, stride_, padding_, dilation_, out_size)
+    source = input if fused else ew_ops.RELU(input)
+    return max_pool2d(source, kernel_size, stride, padding, dilation, ceil_mode, relu=fused)
+
+
+def _relu_input(t: Tensor) -> Tensor | None:
+    """The input of the ``relu`` that made ``t``, when nothing observes t's gradient (no hook,
+    no ``retain_grad``); else None."""
+    node = t._node
+    if node is None or node.op is not ew_ops.RELU or node.hooks or node.retained is not None:
+        return None
+    return node.inputs[0]
+
+
+def _padding_window(shape, kernel, stride, padding, dilation, out_size) -> bool:
+    """Whether some window lies wholly in the padding (there ``relu=True`` gives 0, the pool of
+    a ReLU -inf)."""
+    if padding == (0, 0):  # every window kept starts inside the input
+        return False
+    for size, k, s, p, d, n in zip(shape[2:], kernel, stride, padding, dilation, out_size):
+        for o in range(n):
+            if all(not 0 <= o * s - p + j * d < size for j in range(k)):
+                return True
+    return False
 
 
 def avg_pool2d(

@@ -10,6 +10,7 @@ from ..functions import log_softmax, relu, sigmoid, softmax, tanh
 from ..functions_activations import elu, gelu, hardtanh, leaky_relu, silu, softplus, softsign
 from ..functions_index import one_hot
 from ..ops.nn import BATCH_NORM, LINEAR
+from ..ops.registry import is_grad_enabled
 from ..tensor import Tensor
 from .conv_pool import avg_pool2d, conv2d, max_pool2d
 from .dropout import scaled_keep_mask
@@ -139,7 +140,8 @@ def batch_norm(
             ones = Tensor._make(xp.ones(channels, input.dtype))
             zeros = Tensor._make(xp.zeros(channels, input.dtype))
             affine = (ones if weight is None else weight, zeros if bias is None else bias)
-        out, (_, _, mean, var) = BATCH_NORM.with_residual(input, *affine, eps=eps)
+        out, stats = BATCH_NORM.with_residual(input, *affine, eps=eps)
+        mean, var = stats.mean, stats.var
         if training and running_mean is not None:
             running_mean.data *= 1.0 - momentum
             running_mean.data += momentum * mean
@@ -147,11 +149,18 @@ def batch_norm(
             running_var.data *= 1.0 - momentum
             running_var.data += momentum * var * (count / (count - 1))
         return out
-    # eval: fold the statistics into one scale and one shift per channel (two passes over input)
-    sqrt = backend_of(running_var.data).xp.sqrt
-    invstd = (1.0 / sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
+    # eval: fold the statistics into one scale and one shift per channel
+    backend = backend_of(running_var.data)
+    invstd = (1.0 / backend.xp.sqrt(running_var.data + eps)).astype(input.dtype, copy=False)
+    mean = running_mean.data.astype(input.dtype, copy=False)
+    if not (is_grad_enabled() and any(t is not None and t.requires_grad
+                                      for t in (input, weight, bias))):  # fmt: skip
+        # nothing to record: the backend's one pass, (x - mean) * scale + bias
+        scale = invstd if weight is None else invstd * weight.data
+        shift = backend.xp.zeros_like(invstd) if bias is None else bias.data
+        return Tensor._make(backend.batch_norm_eval(input.data, mean, scale, shift))
     scale = Tensor._make(invstd) if weight is None else weight * Tensor._make(invstd)
-    shift = Tensor._make(-running_mean.data.astype(input.dtype, copy=False)) * scale
+    shift = Tensor._make(-mean) * scale
     if bias is not None:
         shift = shift + bias
     return input * scale.reshape(shape) + shift.reshape(shape)

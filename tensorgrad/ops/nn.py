@@ -5,7 +5,10 @@ unless ``create_graph=True``); under ``create_graph=True`` the VJPs recompute wh
 from the inputs with tensorgrad ops, so second derivatives are exact.
 """
 
+import weakref
+
 from ..backends import array_module, backend_of
+from ..backends.norms import input_grad_coefficients
 from .registry import defop, is_grad_enabled
 
 
@@ -36,11 +39,25 @@ def _cross_entropy_q(grad, out, x, q, logp, *, dim):
     return -(array_module(logp).expand_dims(grad.data, dim) * logp)
 
 
-def _per_channel(*arrays):
-    """Sum over every dim but 1 (of the product, for two arrays) as a (C,) array; einsum needs
-    no temporary and reads strided channels faster than a sum over several axes."""
-    letters = "abcdefghijklmnop"[: arrays[0].ndim]
-    return array_module(arrays[0]).einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
+class BatchStats:
+    """batch_norm's residual: the per-channel ``mean``, ``invstd`` and biased ``var`` of the
+    batch, (C,) arrays (float64 on the CPU, else x's dtype), and the backward's two sums for
+    the latest gradient (the VJPs of x, w and b of one node share one pass over g and x; the
+    gradient is held by a weak reference, so the memo keeps none alive)."""
+
+    __slots__ = ("mean", "invstd", "var", "_grad", "_sums")
+
+    def __init__(self, mean, invstd, var) -> None:
+        self.mean, self.invstd, self.var = mean, invstd, var
+        self._grad = self._sums = None
+
+    def sums(self, grad, x):
+        """``(sum g, sum g * (x - mean))`` per channel (float64 arrays) for the gradient Tensor
+        ``grad`` and the input array x, computed once per gradient."""
+        if self._grad is None or self._grad() is not grad:
+            self._sums = backend_of(grad.data).batch_norm_sums(grad.data, x, self.mean)
+            self._grad = weakref.ref(grad)
+        return self._sums
 
 
 def _channel_shape(x) -> tuple:
@@ -48,18 +65,8 @@ def _channel_shape(x) -> tuple:
 
 
 def _batch_norm_forward(x, *affine, eps):
-    count = x.size // x.shape[1]
-    mean = (_per_channel(x) / count).astype(x.dtype, copy=False)
-    xhat = x - mean.reshape(_channel_shape(x))
-    var = (_per_channel(xhat, xhat) / count).astype(x.dtype, copy=False)
-    invstd = (1.0 / array_module(x).sqrt(var + eps)).astype(x.dtype, copy=False)
-    xhat *= invstd.reshape(_channel_shape(x))
-    if not affine:
-        return xhat, (xhat, invstd, mean, var)
-    weight, bias = affine
-    out = xhat * weight.reshape(_channel_shape(x))
-    out += bias.reshape(_channel_shape(x))
-    return out, (xhat, invstd, mean, var)
+    out, mean, invstd, var = backend_of(x).batch_norm_forward(x, *affine, eps=eps)
+    return out, BatchStats(mean, invstd, var)
 
 
 def _normalised(x, eps):
@@ -72,39 +79,44 @@ def _normalised(x, eps):
 
 def _batch_norm_x(grad, out, x, *args, eps):
     """d bn/dx . g = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), means per channel"""
-    *affine, (xhat, invstd, _, _) = args
-    shape = _channel_shape(x)
+    *affine, stats = args
     if is_grad_enabled():
         xhat_t, invstd_t, axes = _normalised(x, eps)
-        gw = grad * affine[0].reshape(shape) if affine else grad
+        gw = grad * affine[0].reshape(_channel_shape(x)) if affine else grad
         mean_g, mean_gx = gw.mean(axes, keepdim=True), (gw * xhat_t).mean(axes, keepdim=True)
         return invstd_t * (gw - mean_g - xhat_t * mean_gx)
-    g, count = grad.data, x.data.size // x.shape[1]
-    scale = invstd if not affine else invstd * affine[0].data
-    dx = xhat * (_per_channel(g, xhat) / count).astype(g.dtype, copy=False).reshape(shape)
-    array_module(g).subtract(g, dx, out=dx)
-    dx -= (_per_channel(g) / count).astype(g.dtype, copy=False).reshape(shape)
-    dx *= scale.reshape(shape)
-    return dx
+    g, xd = grad.data, x.data
+    backend = backend_of(g)
+    scale = affine[0].data if affine else backend.xp.ones_like(stats.invstd)
+    coefficients = input_grad_coefficients(
+        stats.sums(grad, xd), xd.size // xd.shape[1], stats.invstd, scale
+    )
+    return backend.batch_norm_input_grad(g, xd, stats.mean, coefficients)
 
 
-def _batch_norm_weight(grad, out, x, weight, bias, residual, *, eps):
+def _batch_norm_weight(grad, out, x, weight, bias, stats, *, eps):
     """d bn/dw = sum(g * xhat) over all dims but the channel"""
     if is_grad_enabled():
         xhat_t, _, axes = _normalised(x, eps)
         return (grad * xhat_t).sum(axes)
-    return _per_channel(grad.data, residual[0]).astype(grad.dtype, copy=False)
+    sum_gc = stats.sums(grad, x.data)[1]
+    return (sum_gc * stats.invstd.astype(sum_gc.dtype)).astype(grad.dtype)
 
 
-def _batch_norm_bias(grad, out, x, weight, bias, residual, *, eps):
+def _batch_norm_bias(grad, out, x, weight, bias, stats, *, eps):
     """d bn/db = sum(g) over all dims but the channel"""
     if is_grad_enabled():
         return grad.sum((0,) + tuple(range(2, x.ndim)))
-    return _per_channel(grad.data).astype(grad.dtype, copy=False)
+    return stats.sums(grad, x.data)[0].astype(grad.dtype)
+
+
+def _matmul(a, b):
+    """``a @ b`` on the backend's GEMM (the CPU's uses every kernel thread)."""
+    return backend_of(a).matmul(a, b)
 
 
 def _linear_forward(x, w, *bias):
-    out = _flat(x) @ w.T  # BLAS reads w transposed in place
+    out = _matmul(_flat(x), w.T)  # BLAS reads w transposed in place
     if bias:
         out += bias[0]
     return out.reshape(x.shape[:-1] + out.shape[-1:])
@@ -126,7 +138,7 @@ def _linear_x(grad, out, x, w, *bias):
     """d (x @ w^T + b)/dx . g = g @ w"""
     if is_grad_enabled():
         return grad @ w
-    return (_flat(grad.data) @ w.data).reshape(x.shape)
+    return _matmul(_flat(grad.data), w.data).reshape(x.shape)
 
 
 def _linear_w(grad, out, x, w, *bias):
@@ -134,7 +146,7 @@ def _linear_w(grad, out, x, w, *bias):
     g2, x2 = _rows(grad, w.shape[0]), _rows(x, w.shape[1])
     if is_grad_enabled():
         return g2.mT @ x2
-    return g2.T @ x2
+    return _matmul(g2.T, x2)
 
 
 def _linear_b(grad, out, x, w, b):
@@ -148,8 +160,8 @@ CROSS_ENTROPY = defop(
     "cross_entropy", _cross_entropy_forward, (_cross_entropy_x, _cross_entropy_q), residual=True
 )
 # batch_norm(x[, w, b]) = (x - mean(x)) / sqrt(var(x) + eps) [* w + b], statistics per channel
-# (dim 1) over all other dims; residual: (xhat, invstd, mean, biased var), the last two (C,)
-# arrays feed the running statistics
+# (dim 1) over all other dims; residual: BatchStats (mean, invstd and the biased var, which
+# feed the running statistics)
 BATCH_NORM = defop(
     "batch_norm",
     _batch_norm_forward,

@@ -1,6 +1,6 @@
 """Adadelta (Zeiler, 2012), PyTorch's update rule, in place on ``p.data``."""
 
-from ..backends import array_module
+from ..backends import backend_of
 from .optimizer import Optimizer, _closure_loss
 
 
@@ -13,7 +13,8 @@ class Adadelta(Optimizer):
     delta = sqrt(u + eps) / sqrt(v + eps) * g
     u = rho * u + (1 - rho) * delta^2;  p -= lr * delta
 
-    The state (``square_avg`` v, ``acc_delta`` u) is made with the parameter's array module.
+    The state (``square_avg`` v, ``acc_delta`` u) is made with the parameter's array module;
+    the update is the backend's (one fused pass per parameter on the CPU).
     """
 
     def __init__(
@@ -40,23 +41,14 @@ class Adadelta(Optimizer):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            hyper = {k: group[k] for k in ("lr", "rho", "eps", "weight_decay", "maximize")}
             for p, grad in self._params_with_grad(group):
-                xp = array_module(p.data)
+                backend = backend_of(p.data)
                 state = self.state.setdefault(p, {})
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = xp.zeros_like(p.data)
-                    state["acc_delta"] = xp.zeros_like(p.data)
+                    state["square_avg"] = backend.xp.zeros_like(p.data)
+                    state["acc_delta"] = backend.xp.zeros_like(p.data)
                 state["step"] += 1
-                g = -grad if group["maximize"] else grad
-                if wd:
-                    g = g + wd * p.data
-                v, u = state["square_avg"], state["acc_delta"]
-                v *= rho
-                v += (1 - rho) * g * g
-                delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
-                u *= rho
-                u += (1 - rho) * delta * delta
-                p.data -= (lr * delta).astype(p.dtype, copy=False)
+                backend.adadelta_update(p.data, grad, state, **hyper)
         return loss

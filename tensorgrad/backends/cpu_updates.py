@@ -1,0 +1,68 @@
+"""The CPU's optimizer updates: one fused Numba pass per parameter (``tensorgrad.kernels.
+updates``), the same numbers as the reference in ``tensorgrad.backends.updates``, which still
+serves what the kernels do not cover (AMSGrad, a non-contiguous parameter)."""
+
+import math
+
+import numpy as np
+
+from ..kernels import updates as kupdates
+from . import updates
+
+
+def _flat(p, grad):
+    """(p, grad) as flat views for a kernel, or None when p cannot be updated through one (not
+    a contiguous float array, or a gradient of another dtype or shape)."""
+    if not (p.flags.c_contiguous and p.dtype.kind == "f" and grad.dtype == p.dtype):
+        return None
+    if grad.shape != p.shape:
+        return None
+    return p.reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+
+
+def sgd_update(p, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    flat = _flat(p, grad)
+    if flat is None:
+        return updates.sgd_update(
+            np, p, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
+            weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+        )  # fmt: skip
+    first = buf is None
+    if momentum != 0 and first:
+        buf = np.empty_like(p)
+    t = p.dtype.type
+    kupdates.sgd(
+        *flat, flat[0] if buf is None else buf.reshape(-1), t(lr), t(momentum),
+        t(1 - dampening), t(weight_decay), bool(nesterov), bool(maximize), first,
+    )  # fmt: skip
+    return buf if momentum != 0 else None
+
+
+def adam_update(p, grad, state, *, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+    flat = _flat(p, grad)
+    if flat is None or "max_exp_avg_sq" in state:
+        return updates.adam_update(
+            np, p, grad, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+            weight_decay=weight_decay, decoupled=decoupled, maximize=maximize,
+        )  # fmt: skip
+    t, step = p.dtype.type, state["step"]
+    decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
+    kupdates.adam(
+        *flat, state["exp_avg"].reshape(-1), state["exp_avg_sq"].reshape(-1), t(decay),
+        t(0 if decoupled else weight_decay), t(1 - beta1), t(beta2), t(1 - beta2),
+        t(lr / (1 - beta1**step)), t(math.sqrt(1 - beta2**step)), t(eps), bool(maximize),
+    )  # fmt: skip
+
+
+def adadelta_update(p, grad, state, *, lr, rho, eps, weight_decay, maximize):
+    flat = _flat(p, grad)
+    if flat is None:
+        return updates.adadelta_update(
+            np, p, grad, state, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+            maximize=maximize,
+        )  # fmt: skip
+    t = p.dtype.type
+    kupdates.adadelta(
+        *flat, state["square_avg"].reshape(-1), state["acc_delta"].reshape(-1), t(lr), t(rho),
+        t(1 - rho), t(eps), t(weight_decay), bool(maximize),
+    )  # fmt: skip
