@@ -6,16 +6,16 @@
 
 Each (model, batch) runs in two worker processes, one per framework, that take turns command by
 command, the order swapped each round, so that a shared machine speeding up or slowing down hits
-both alike (see ``train_lenet5.py``). One builder per model, written against ``lib.nn``, makes
-the same network in both frameworks (the new models' sizes are read from the defaults of
+both alike (see ``train_lenet5.py``). One builder per model, written against ``lib.nn``, makes the
+same network in both frameworks (the new models' sizes are read from the defaults of
 ``tensorgrad.models``' own classes, so the suite follows them); the batches are real MNIST (scaled
-to [0, 1]), the same for both, and for the names language model random character rows of the
-corpus' shape (27 symbols, 14 positions). ``step_ms`` is the median of ``--repeats`` means over ``--steps`` training steps (forward,
-loss, backward, optimizer step); ``infer_ms`` the fastest of ``--repeats`` passes over 2,048 test
-images under no_grad in batches of 256. Ratios are tensorgrad / PyTorch (below 1: tensorgrad is
-faster); the geometric mean is over every ratio. The CPU's name and vector ISA go into the table
-and the JSON, since the machine type changes between sessions. Without PyTorch installed
-(``pip install -e '.[bench]'``) only tensorgrad's columns are filled.
+to [0, 1]), the same for both, and for the names language model random character rows of the corpus'
+shape (27 symbols, 14 positions). ``step_ms`` is the median of ``--repeats`` means over ``--steps``
+training steps (forward, loss, backward, optimizer step); ``infer_ms`` the fastest of ``--repeats``
+passes over 2,048 test images under no_grad in batches of 256. Ratios are tensorgrad / PyTorch
+(below 1: tensorgrad is faster); the geometric mean is over every ratio. The CPU's name and vector
+ISA go into the table and the JSON, since the machine type changes between sessions. Without PyTorch
+installed (``pip install -e '.[bench]'``) only tensorgrad's columns are filled.
 """
 
 import argparse
@@ -65,22 +65,21 @@ def build(lib, name: str):
     if name == "reslenet":
         return _reslenet(nn)
     if name == "vit":
-        return _vit(lib, **_sizes("vit", "patch_size", "dim", "depth", "heads", "mlp_ratio"))
+        sizes = _sizes("vit", "patch_size", "patch_overlap", "dim", "depth", "heads", "mlp_ratio")
+        return _vit(lib, **sizes)
     if name == "lstm":
         return _lstm(lib, **_sizes("lstm", "hidden", "layers"))
     return _namegpt(lib, **_sizes("namegpt", "dim", "depth", "heads"))
 
 
 def _sizes(model: str, *names: str) -> dict:
-    """The defaults ``names`` of tensorgrad's own ``model`` class (NameGPT's from its recipe):
-    the sizes both frameworks build."""
+    """The defaults ``names`` of tensorgrad's own ``model`` class: the sizes both frameworks
+    build."""
     import inspect
 
     from tensorgrad.models import namegpt, seqrnn, vit
 
-    if model == "namegpt":
-        return {k: namegpt.RECIPE[k] for k in names}
-    cls = {"vit": vit.ViT, "lstm": seqrnn.SequenceClassifier}[model]
+    cls = {"vit": vit.ViT, "lstm": seqrnn.SequenceClassifier, "namegpt": namegpt.NameGPT}[model]
     parameters = inspect.signature(cls).parameters
     return {k: parameters[k].default for k in names}
 
@@ -93,14 +92,15 @@ def _encoder_blocks(nn, dim: int, depth: int, heads: int, feedforward: int):
     )  # fmt: skip
 
 
-def _vit(lib, patch_size, dim, depth, heads, mlp_ratio):
+def _vit(lib, patch_size, patch_overlap, dim, depth, heads, mlp_ratio):
     """``tensorgrad.models.ViT`` (class token, no dropout) written with ``lib``'s layers."""
     nn = lib.nn
 
     class ViT(nn.Module):
         def __init__(self):
             super().__init__()
-            self.embed = nn.Conv2d(1, dim, patch_size, stride=patch_size)
+            self.embed = nn.Conv2d(1, dim, patch_size + 2 * patch_overlap, stride=patch_size,
+                                   padding=patch_overlap)
             self.cls = nn.Parameter(lib.zeros(1, 1, dim))
             self.pos = nn.Parameter(lib.zeros(1, (28 // patch_size) ** 2 + 1, dim))
             self.blocks = _encoder_blocks(nn, dim, depth, heads, round(dim * mlp_ratio))

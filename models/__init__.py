@@ -58,7 +58,8 @@ if __name__ == "models":
     if not any(type(f).__name__ == "_SubmoduleAlias" for f in sys.meta_path):
         sys.meta_path.insert(0, _SubmoduleAlias())
 else:
-    from . import lenet5, namegpt, reslenet, seqrnn, vit  # the built-in models: importing one registers it
+    # the built-in models: importing one registers it
+    from . import lenet5, namegpt, reslenet, seqrnn, vit
     from .lenet5 import LeNet5
     from .options import ModelOption
     from .registry import create_model, model_names, register_model

@@ -123,7 +123,8 @@ def test_suite_runs_every_model_and_writes_the_cpu(tmp_path):
     assert done.returncode == 0, done.stderr
     payload = json.loads(out.read_text())
     assert {(r["model"], r["batch"]) for r in payload["rows"]} == {
-        ("lenet5", 64), ("lenet5", 256), ("reslenet", 128), ("mlp", 128), ("mnist_port", 64)
+        ("lenet5", 64), ("lenet5", 256), ("reslenet", 128), ("mlp", 128), ("mnist_port", 64),
+        ("vit", 128), ("lstm", 128), ("namegpt", 128),
     }
     for row in payload["rows"]:
         assert row["tensorgrad_step_ms"] > 0 and row["tensorgrad_infer_ms"] > 0
