@@ -130,3 +130,14 @@ def test_suite_runs_every_model_and_writes_the_cpu(tmp_path):
         assert row["tensorgrad_step_ms"] > 0 and row["tensorgrad_infer_ms"] > 0
     assert payload["cpu"]["name"] and payload["cpu"]["vector_isa"]
     assert "CPU:" in done.stdout
+
+
+def test_suite_cpu_time_runs_one_model_on_one_thread(tmp_path):
+    out = tmp_path / "cpu_time.json"
+    command = [sys.executable, str(SCRIPT.with_name("suite_cpu_time.py")), "--models", "mlp",
+               "--steps", "1", "--rounds", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert (row["model"], row["batch"]) == ("mlp", 128) and row["tensorgrad_cpu_ms"] > 0
+    assert len(row["cpu_ms"]["tensorgrad"]) == 2 and "load average" in done.stdout
