@@ -120,15 +120,17 @@ def test_train_help_lists_each_model_option_with_its_models(capsys):
     assert "model options" in text and "--no-skip reslenet: without its skip connections" in text
     assert "--classic lenet5: LeNet-5 as in 1998" in text
     assert "--depth DEPTH namegpt: transformer blocks (default: 2); test-rnn: stacked layers " \
-           "(default: 1); test-vit: encoder blocks (default: 2)" in text  # fmt: skip
-    assert "--cell {lstm,gru} test-rnn: recurrent cell (default: lstm)" in text
+           "(default: 1); test-vit: encoder blocks (default: 2); vit: transformer blocks " \
+           "(default: 4)" in text  # fmt: skip
+    assert "--cell {lstm,gru} lstm: recurrent cell (default: lstm); test-rnn: recurrent cell " \
+           "(default: lstm)" in text  # fmt: skip
 
 
 @pytest.mark.parametrize("argv, fragments", [
     (["--model", "test-vit", "--depth", "0"], ["--depth", "'0'", "positive integer"]),
     (["--model", "test-rnn", "--cell", "rnn"], ["--cell", "invalid choice", "'rnn'"]),
-    (["--cell", "gru"], ["--cell: model 'lenet5' has no such option (test-rnn has it; lenet5 "
-                         "takes --classic)"]),
+    (["--cell", "gru"], ["--cell: model 'lenet5' has no such option (lstm, test-rnn have it; "
+                         "lenet5 takes --classic)"]),
     (["--model", "test-vit", "--classic"], ["--classic: model 'test-vit' has no such option"]),
 ])  # fmt: skip
 def test_a_bad_model_option_exits_2_before_any_run_folder(argv, fragments, tmp_path, capsys):
