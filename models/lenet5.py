@@ -1,7 +1,6 @@
 """LeNet-5 (LeCun et al. 1998) for 28x28 MNIST digits, as ordinary tensorgrad layer code."""
 
 from tensorgrad import nn
-from tensorgrad.nn import functional as F
 
 from .options import ModelOption
 from .registry import register_model
@@ -49,11 +48,6 @@ class LeNet5(nn.Module):
 
     def forward(self, x):
         """Logits of shape (N, num_classes) for images of shape (N, 1, 28, 28)."""
-        if self.classic:
-            return self.classifier(self.features(x))
-        # the same math as self.features, with each ReLU fused into the max-pool after it:
-        # max_pool(relu(z)) == relu(max_pool(z)), values and gradients, on a quarter of the data
-        conv1, conv2 = self.features[0], self.features[3]
-        x = F.max_pool2d(conv1(x), 2, relu=True)
-        x = F.max_pool2d(conv2(x), 2, relu=True)
-        return self.classifier(x)
+        # nn.Sequential runs each ReLU + MaxPool2d pair as one fused op (ReLU after the pool,
+        # on a quarter of the values: the same numbers and gradients)
+        return self.classifier(self.features(x))
