@@ -73,3 +73,9 @@ def result_type(*operands: tuple) -> np.dtype:
     for d in pool[1:]:
         out = np.promote_types(out, d)
     return out
+
+
+def can_cast(source: np.dtype, target: np.dtype) -> bool:
+    """PyTorch's rule for writing a result into a tensor in place: no floating into integer,
+    nothing but bool into bool, no complex into real (``x += 0.5`` on an int tensor fails)."""
+    return _CATEGORY[np.dtype(source).kind] <= _CATEGORY[np.dtype(target).kind]

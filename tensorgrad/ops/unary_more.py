@@ -1,0 +1,137 @@
+"""More unary primitives of PyTorch's everyday API: log1p and expm1 (precise near 0, where
+log(1 + x) and exp(x) - 1 lose every digit), the inverse trigonometric and the hyperbolic
+functions and their inverses, and the copies clone and contiguous.
+
+Their derivatives need their own formulas (and, for sinh/cosh near 0, their own forwards), so
+each is a primitive; the VJPs are written with tensorgrad ops, as everywhere.
+"""
+
+from ..backends import array_module, backend_of
+from .registry import defop
+
+
+def _quiet(t):
+    """The errstate that keeps an infinite derivative at a domain edge silent (as PyTorch)."""
+    return backend_of(t.data).errstate(divide="ignore", invalid="ignore")
+
+
+def _log1p(x):
+    return array_module(x).log1p(x)
+
+
+def _log1p_vjp(grad, out, x):
+    """d log(1 + x)/dx = 1 / (1 + x)"""
+    with _quiet(x):
+        return grad / (x + 1.0)
+
+
+def _expm1(x):
+    return array_module(x).expm1(x)
+
+
+def _expm1_vjp(grad, out, x):
+    """d (exp(x) - 1)/dx = exp(x) = out + 1"""
+    return grad * (out + 1.0)
+
+
+def _asin(x):
+    return array_module(x).arcsin(x)
+
+
+def _asin_vjp(grad, out, x):
+    """d asin(x)/dx = 1 / sqrt(1 - x^2)"""
+    with _quiet(x):
+        return grad / (1.0 - x * x).sqrt()
+
+
+def _acos(x):
+    return array_module(x).arccos(x)
+
+
+def _acos_vjp(grad, out, x):
+    """d acos(x)/dx = -1 / sqrt(1 - x^2)"""
+    with _quiet(x):
+        return -grad / (1.0 - x * x).sqrt()
+
+
+def _atan(x):
+    return array_module(x).arctan(x)
+
+
+def _atan_vjp(grad, out, x):
+    """d atan(x)/dx = 1 / (1 + x^2)"""
+    return grad / (x * x + 1.0)
+
+
+def _sinh(x):
+    return array_module(x).sinh(x)
+
+
+def _sinh_vjp(grad, out, x):
+    """d sinh(x)/dx = cosh(x)"""
+    return grad * COSH(x)
+
+
+def _cosh(x):
+    return array_module(x).cosh(x)
+
+
+def _cosh_vjp(grad, out, x):
+    """d cosh(x)/dx = sinh(x)"""
+    return grad * SINH(x)
+
+
+def _asinh(x):
+    return array_module(x).arcsinh(x)
+
+
+def _asinh_vjp(grad, out, x):
+    """d asinh(x)/dx = 1 / sqrt(x^2 + 1)"""
+    return grad / (x * x + 1.0).sqrt()
+
+
+def _acosh(x):
+    return array_module(x).arccosh(x)
+
+
+def _acosh_vjp(grad, out, x):
+    """d acosh(x)/dx = 1 / sqrt((x - 1)(x + 1))"""
+    with _quiet(x):
+        return grad / ((x - 1.0) * (x + 1.0)).sqrt()
+
+
+def _atanh(x):
+    return array_module(x).arctanh(x)
+
+
+def _atanh_vjp(grad, out, x):
+    """d atanh(x)/dx = 1 / (1 - x^2)"""
+    with _quiet(x):
+        return grad / (1.0 - x * x)
+
+
+def _clone(x):
+    return x.copy(order="K")  # keeps the layout, as PyTorch's preserve_format
+
+
+def _contiguous(x):
+    return array_module(x).ascontiguousarray(x)
+
+
+def _copy_vjp(grad, out, x):
+    """d copy(x)/dx = 1"""
+    return grad
+
+
+LOG1P = defop("log1p", _log1p, (_log1p_vjp,))
+EXPM1 = defop("expm1", _expm1, (_expm1_vjp,), save_out=True)
+ASIN = defop("asin", _asin, (_asin_vjp,))
+ACOS = defop("acos", _acos, (_acos_vjp,))
+ATAN = defop("atan", _atan, (_atan_vjp,))
+SINH = defop("sinh", _sinh, (_sinh_vjp,))
+COSH = defop("cosh", _cosh, (_cosh_vjp,))
+ASINH = defop("asinh", _asinh, (_asinh_vjp,))
+ACOSH = defop("acosh", _acosh, (_acosh_vjp,))
+ATANH = defop("atanh", _atanh, (_atanh_vjp,))
+CLONE = defop("clone", _clone, (_copy_vjp,))
+CONTIGUOUS = defop("contiguous", _contiguous, (_copy_vjp,))
