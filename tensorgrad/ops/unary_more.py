@@ -16,7 +16,8 @@ def _quiet(t):
 
 
 def _log1p(x):
-    return array_module(x).log1p(x)
+    with backend_of(x).errstate(divide="ignore", invalid="ignore"):  # NaN/inf outside, quietly
+        return array_module(x).log1p(x)
 
 
 def _log1p_vjp(grad, out, x):
@@ -35,7 +36,8 @@ def _expm1_vjp(grad, out, x):
 
 
 def _asin(x):
-    return array_module(x).arcsin(x)
+    with backend_of(x).errstate(divide="ignore", invalid="ignore"):  # NaN/inf outside, quietly
+        return array_module(x).arcsin(x)
 
 
 def _asin_vjp(grad, out, x):
@@ -45,7 +47,8 @@ def _asin_vjp(grad, out, x):
 
 
 def _acos(x):
-    return array_module(x).arccos(x)
+    with backend_of(x).errstate(divide="ignore", invalid="ignore"):  # NaN/inf outside, quietly
+        return array_module(x).arccos(x)
 
 
 def _acos_vjp(grad, out, x):
@@ -91,7 +94,8 @@ def _asinh_vjp(grad, out, x):
 
 
 def _acosh(x):
-    return array_module(x).arccosh(x)
+    with backend_of(x).errstate(divide="ignore", invalid="ignore"):  # NaN/inf outside, quietly
+        return array_module(x).arccosh(x)
 
 
 def _acosh_vjp(grad, out, x):
@@ -101,7 +105,8 @@ def _acosh_vjp(grad, out, x):
 
 
 def _atanh(x):
-    return array_module(x).arctanh(x)
+    with backend_of(x).errstate(divide="ignore", invalid="ignore"):  # NaN/inf outside, quietly
+        return array_module(x).arctanh(x)
 
 
 def _atanh_vjp(grad, out, x):
