@@ -154,6 +154,7 @@ from .functions_arith import (
     clamp_min,
     cosh,
     deg2rad,
+    erfinv,
     expm1,
     fmax,
     fmin,

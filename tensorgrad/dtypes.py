@@ -4,6 +4,8 @@ import builtins
 
 import numpy as np
 
+from .errors import GradDtypeError
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
@@ -34,8 +36,9 @@ def as_dtype(dtype) -> np.dtype:
 def check_float(dtype: np.dtype, what: str) -> None:
     """Only floating tensors can require grad (PyTorch's rule)."""
     if np.dtype(dtype).kind != "f":
-        raise TypeError(
-            f"{what}: only floating-point tensors can require grad, got dtype {np.dtype(dtype)}"
+        raise GradDtypeError(
+            f"{what}: only Tensors of floating point and complex dtype can require gradients, "
+            f"got dtype {np.dtype(dtype)}"
         )
 
 

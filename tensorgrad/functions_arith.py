@@ -188,6 +188,11 @@ def atanh(input: Tensor) -> Tensor:  # noqa: A002
     return unary_more.ATANH(_floating(input))
 
 
+def erfinv(input: Tensor) -> Tensor:  # noqa: A002
+    """The inverse of erf on (-1, 1) (+-inf at +-1, NaN outside)."""
+    return unary_more.ERFINV(_floating(input))
+
+
 def _float_pair(input, other, name: str) -> tuple:  # noqa: A002
     a, b = coerce_pair(_tensor(input, name), other)
     return (a, b) if a.dtype.kind == "f" else (a.float(), b.float())

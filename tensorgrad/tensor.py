@@ -260,6 +260,25 @@ class Tensor:
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
+
+    def bfloat16(self) -> "Tensor":
+        """Not available: NumPy has no bfloat16 (use ``half()`` for 16-bit floats)."""
+        raise TypeError(
+            "bfloat16() is not supported: NumPy has no bfloat16 dtype; tensorgrad has float16 "
+            "(half()), float32 and float64"
+        )
+
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(np.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(np.uint8)
+
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
 
@@ -453,7 +472,7 @@ class Tensor:
     arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
     atan2 = arctan2 = arith.atan2
     hypot, lerp, addcmul, addcdiv = arith.hypot, arith.lerp, arith.addcmul, arith.addcdiv
-    deg2rad, rad2deg = arith.deg2rad, arith.rad2deg
+    deg2rad, rad2deg, erfinv = arith.deg2rad, arith.rad2deg, arith.erfinv
     logical_and, logical_or, logical_xor, logical_not = (
         arith.logical_and, arith.logical_or, arith.logical_xor, arith.logical_not,
     )  # fmt: skip

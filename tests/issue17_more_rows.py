@@ -6,6 +6,8 @@ scatter and take_along_dim.
 Appended to ``tests/op_table.py``'s ROWS; each reference is NumPy's.
 """
 
+import math
+
 import numpy as np
 from hypothesis import strategies as st
 from op_table import Row, binary, unary, with_dims
@@ -178,7 +180,19 @@ def _triple(draw, third_away_from_zero=False):
     return [draw(arrays(shape_a)), draw(arrays(shape_b)), draw(arrays(shape_c, **third))], params
 
 
+def _erfinv_by_bisection(value: float) -> float:
+    low, high = -6.0, 6.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if math.erf(middle) < value else (low, middle)
+    return (low + high) / 2
+
+
+_np_erfinv = np.vectorize(_erfinv_by_bisection, otypes=[np.float64])
+
+
 ROWS += [
+    Row("erfinv", ("erfinv",), tg.erfinv, _np_erfinv, unary(low=-0.95, high=0.95)),
     Row("log1p", ("log1p",), tg.log1p, np.log1p, unary(low=-0.5, high=2.0)),
     Row("expm1", ("expm1",), tg.expm1, np.expm1, unary()),
     Row("asin", ("asin",), tg.asin, np.arcsin, unary(low=-0.9, high=0.9)),

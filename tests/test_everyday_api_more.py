@@ -15,7 +15,7 @@ def values(t):
     return t.detach().cpu().numpy().tolist()
 
 
-# -- names: every one is both tg.name and, where PyTorch has it, the method --------------------
+# -- names: every one is both tg.name and, where PyTorch has it, the method -----------------------
 FUNCTIONS = (
     "add sub mul pow true_divide square rsqrt reciprocal log1p expm1 sinh cosh asin acos atan "
     "atan2 hypot lerp addcmul addcdiv clamp_min clamp_max amax amin aminmax argsort t mm addmm "
@@ -50,7 +50,7 @@ def test_method_exists(name):
     assert callable(getattr(tg.Tensor, name))
 
 
-# -- arithmetic by name ------------------------------------------------------------------------
+# -- arithmetic by name ---------------------------------------------------------------------------
 def test_add_and_sub_with_alpha():
     x, y = tg.tensor([1.0, 2.0]), tg.tensor([10.0, 20.0])
     assert values(x.add(y, alpha=2)) == [21.0, 42.0]
@@ -67,7 +67,8 @@ def test_add_and_sub_with_alpha():
 
 def test_true_divide_pow_square_reciprocal_rsqrt_dtypes():
     ints = tg.tensor([1, 2, 4])
-    assert values(ints.true_divide(2)) == [0.5, 1.0, 2.0] and ints.true_divide(2).dtype == np.float32
+    halves = ints.true_divide(2)
+    assert values(halves) == [0.5, 1.0, 2.0] and halves.dtype == np.float32
     assert values(tg.pow(2, ints)) == [2, 4, 16] and values(ints.pow(2)) == [1, 4, 16]
     assert ints.square().dtype == np.int64 and values(tg.square(ints)) == [1, 4, 16]
     assert values(ints.reciprocal()) == [1.0, 0.5, 0.25] and ints.reciprocal().dtype == np.float32
@@ -100,6 +101,13 @@ def test_inverse_trigonometric_and_hyperbolic_values():
     assert values(tg.hypot(tg.tensor([3.0]), tg.tensor([4.0]))) == [5.0]
 
 
+def test_erfinv_inverts_erf():
+    x = tg.tensor([-0.999, -0.5, 0.0, 0.3, 0.9999], dtype=tg.float64)
+    np.testing.assert_allclose(tg.erf(tg.erfinv(x)).numpy(), x.numpy(), rtol=0, atol=1e-15)
+    assert values(tg.erfinv(tg.tensor([-1.0, 1.0]))) == [-math.inf, math.inf]
+    assert math.isnan(tg.tensor([1.5]).erfinv().item())
+
+
 def test_clamp_with_tensor_bounds_and_int_promotion():
     x = tg.tensor([-1.0, 0.5, 3.0], requires_grad=True)
     low, high = tg.tensor([0.0, 0.5, 0.0], requires_grad=True), tg.tensor(2.0)
@@ -115,7 +123,7 @@ def test_clamp_with_tensor_bounds_and_int_promotion():
         tg.clamp(x)
 
 
-# -- elementwise helpers -----------------------------------------------------------------------
+# -- elementwise helpers --------------------------------------------------------------------------
 def test_lerp_addcmul_addcdiv():
     a, b = tg.tensor([1.0, 2.0]), tg.tensor([3.0, 6.0])
     assert values(tg.lerp(a, b, 0.5)) == [2.0, 4.0]
@@ -220,7 +228,8 @@ def test_diff_unique_bincount_equal():
     assert values(tg.diff(x, prepend=tg.tensor([0.0]))) == [1.0, 3.0, 5.0, 7.0]
     u, inverse, counts = tg.unique(tg.tensor([3, 1, 3, 2]), return_inverse=True,
                                    return_counts=True)  # fmt: skip
-    assert values(u) == [1, 2, 3] and values(inverse) == [2, 0, 2, 1] and values(counts) == [1, 1, 2]
+    assert values(u) == [1, 2, 3] and values(inverse) == [2, 0, 2, 1]
+    assert values(counts) == [1, 1, 2]
     assert values(tg.bincount(tg.tensor([0, 2, 2]))) == [1, 0, 2]
     weighted = tg.bincount(tg.tensor([0, 2]), weights=tg.tensor([0.5, 1.5]), minlength=4)
     assert values(weighted) == [0.5, 0.0, 1.5, 0.0] and weighted.dtype == np.float32
@@ -229,7 +238,7 @@ def test_diff_unique_bincount_equal():
     assert tg.equal(x, x.clone()) is True and tg.equal(x, x[:2]) is False
 
 
-# -- products ------------------------------------------------------------------------------------
+# -- products -------------------------------------------------------------------------------------
 def test_t_mm_addmm_dot_inner():
     a = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     v = tg.tensor([1.0, -1.0])
@@ -263,7 +272,7 @@ def test_tensordot_kron_cross_cdist():
     assert values(tg.cdist(points, points, p=1)) == [[0.0, 7.0], [7.0, 0.0]]
 
 
-# -- layout ----------------------------------------------------------------------------------------
+# -- layout ---------------------------------------------------------------------------------------
 def test_clone_contiguous_share_nothing_and_keep_the_gradient():
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     y = x.clone()
@@ -306,7 +315,7 @@ def test_narrow_select_tile_repeat_interleave_meshgrid():
     assert values(xs) == want[0].tolist() and values(ys) == want[1].tolist()
 
 
-# -- selection and index writes --------------------------------------------------------------------
+# -- selection and index writes -------------------------------------------------------------------
 def test_masked_select_take_take_along_dim():
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert values(x.masked_select(x > 1.5)) == [2.0, 3.0, 4.0]
@@ -341,7 +350,7 @@ def test_index_add_copy_fill_and_scatter():
     assert values(summed) == [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0]]
 
 
-# -- in-place ops ------------------------------------------------------------------------------------
+# -- in-place ops ---------------------------------------------------------------------------------
 def test_a_leaf_that_requires_grad_refuses_in_place_ops_outside_no_grad():
     w = tg.ones(3, requires_grad=True)
     for write in (lambda: w.add_(1), lambda: w.zero_(), lambda: w.__setitem__(0, 2.0),
@@ -418,7 +427,7 @@ def test_in_place_ops_on_the_test_device():
     assert values(x) == [[1.5, 1.5], [1.0, 1.0]] and x.device == tg.device(TEST_DEVICE)
 
 
-# -- factories -------------------------------------------------------------------------------------
+# -- factories ------------------------------------------------------------------------------------
 def test_new_factories_take_the_tensors_dtype_and_device():
     x = tg.zeros(2, dtype=tg.float64)
     assert x.new_zeros(2, 3).dtype == np.float64 and x.new_ones((1, 2)).shape == (1, 2)
@@ -462,6 +471,23 @@ def test_inference_mode_records_nothing():
         return t * 2
 
     assert not predict(x).requires_grad
+
+
+def test_only_floating_tensors_require_grad_runtime_error_as_pytorch():
+    for make in (lambda: tg.tensor([1, 2], requires_grad=True),
+                 lambda: tg.ones(2, dtype=tg.int64).requires_grad_()):  # fmt: skip
+        with pytest.raises(RuntimeError, match="floating point"):
+            make()
+    with pytest.raises(RuntimeError, match="leaf"):
+        (tg.ones(1, requires_grad=True) * 2).requires_grad_(False)
+
+
+def test_casts_by_name():
+    x = tg.tensor([1.5, -2.0])
+    assert x.half().dtype == np.float16 and x.short().dtype == np.int16
+    assert x.char().dtype == np.int8 and x.byte().dtype == np.uint8
+    with pytest.raises(TypeError, match="bfloat16"):
+        x.bfloat16()
 
 
 def test_tests_of_tensors():
