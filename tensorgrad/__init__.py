@@ -184,11 +184,15 @@ from .functions_arith import (
     true_divide,
 )  # fmt: skip
 from .functions_layout import (
+    atleast_1d,
+    atleast_2d,
     broadcast_shapes,
     broadcast_tensors,
     broadcast_to,
     clone,
+    column_stack,
     detach,
+    hstack,
     is_floating_point,
     is_tensor,
     meshgrid,
@@ -196,6 +200,7 @@ from .functions_layout import (
     movedim,
     narrow,
     numel,
+    ravel,
     repeat_interleave,
     reshape_as,
     select,
@@ -203,6 +208,7 @@ from .functions_layout import (
     swapdims,
     t,
     tile,
+    vstack,
 )  # fmt: skip
 from .functions_linalg import (
     addbmm,

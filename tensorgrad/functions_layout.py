@@ -228,3 +228,40 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     if swap:  # the grids of (y, x, ...) in 'ij' order are those of (x, y, ...) in 'xy' order
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+# -- stacking of any-rank tensors ----------------------------------------------------------------
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    return input.reshape(-1)
+
+
+def atleast_1d(*tensors):
+    out = tuple(t.reshape(1) if t.ndim == 0 else t for t in _listed(tensors))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*tensors):
+    out = tuple(t.reshape((1,) * (2 - t.ndim) + t.shape) if t.ndim < 2 else t
+                for t in _listed(tensors))  # fmt: skip
+    return out[0] if len(out) == 1 else out
+
+
+def _listed(tensors: tuple) -> tuple:
+    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], list | tuple) else (
+        tensors)  # fmt: skip
+
+
+def hstack(tensors) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors), as ``numpy.hstack``."""
+    tensors = [atleast_1d(t) for t in tensors]
+    return fn.cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    """Join along dim 0, 1-D tensors as rows."""
+    return fn.cat([atleast_2d(t) for t in tensors], 0)
+
+
+def column_stack(tensors) -> Tensor:
+    """Join along dim 1, 0-D and 1-D tensors as columns."""
+    return fn.cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)

@@ -291,6 +291,27 @@ def setitem(self: Tensor, key, value) -> None:
     mark_written(self)
 
 
+def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """``self[indices] = values`` (``indices`` a tuple of index tensors), or ``+=`` with
+    ``accumulate``, where repeated indices add up."""
+    key = tuple(indices)
+    if not accumulate:
+        return store(self, "index_put_", lambda old: _assigned(old, key, values))
+
+    def compute(old):
+        parts = fn._index_key(key, old.data)
+        value = values if isinstance(values, _t.Tensor) else _t.Tensor._make(np.asarray(values))
+        target = old.data[parts].shape
+        return old + fn.index_put_zeros(value.to(old.dtype).expand(target), parts, old.shape)
+
+    return store(self, "index_put_", compute)
+
+
+def index_put(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """The copy that ``index_put_`` writes."""
+    return index_put_(self.clone(), indices, values, accumulate)
+
+
 def _requires_grad(value) -> bool:
     return isinstance(value, _t.Tensor) and value.requires_grad
 

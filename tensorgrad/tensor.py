@@ -486,7 +486,7 @@ class Tensor:
     broadcast_to, reshape_as, narrow, select = (
         lay.broadcast_to, lay.reshape_as, lay.narrow, lay.select,
     )  # fmt: skip
-    tile, repeat_interleave = lay.tile, lay.repeat_interleave
+    tile, repeat_interleave, ravel = lay.tile, lay.repeat_interleave, lay.ravel
     mm, mv, dot, vdot, inner = la.mm, la.mv, la.dot, la.vdot, la.inner
     addmm, addmv, baddbmm, addbmm = la.addmm, la.addmv, la.baddbmm, la.addbmm
     kron, cross, trace = la.kron, la.cross, la.trace
@@ -514,7 +514,9 @@ class Tensor:
     masked_fill_, index_add_, index_copy_, index_fill_ = (
         ip.masked_fill_, ip.index_add_, ip.index_copy_, ip.index_fill_,
     )  # fmt: skip
-    scatter_, scatter_add_ = ip.scatter_, ip.scatter_add_
+    scatter_, scatter_add_, index_put_, index_put = (
+        ip.scatter_, ip.scatter_add_, ip.index_put_, ip.index_put,
+    )  # fmt: skip
     abs_, neg_, exp_, log_, sqrt_, square_, rsqrt_, reciprocal_ = (
         ip.abs_, ip.neg_, ip.exp_, ip.log_, ip.sqrt_, ip.square_, ip.rsqrt_, ip.reciprocal_,
     )  # fmt: skip

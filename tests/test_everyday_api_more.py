@@ -315,6 +315,16 @@ def test_narrow_select_tile_repeat_interleave_meshgrid():
     assert values(xs) == want[0].tolist() and values(ys) == want[1].tolist()
 
 
+def test_hstack_vstack_column_stack_ravel_atleast():
+    a, b = tg.tensor([1, 2]), tg.tensor([3, 4])
+    assert values(tg.hstack([a, b])) == [1, 2, 3, 4]
+    assert values(tg.vstack([a, b])) == [[1, 2], [3, 4]]
+    assert values(tg.column_stack([a, b])) == [[1, 3], [2, 4]]
+    assert values(tg.hstack([a.reshape(2, 1), b.reshape(2, 1)])) == [[1, 3], [2, 4]]
+    assert tg.tensor([[1, 2]]).ravel().shape == (2,) and tg.atleast_2d(tg.tensor(1)).shape == (1, 1)
+    assert tg.atleast_1d(tg.tensor(1.0)).shape == (1,)
+
+
 # -- selection and index writes -------------------------------------------------------------------
 def test_masked_select_take_take_along_dim():
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -348,6 +358,14 @@ def test_index_add_copy_fill_and_scatter():
     ]  # fmt: skip
     summed = target.scatter(1, tg.tensor([[1, 1]]), tg.tensor([[1.0, 2.0]]), reduce="add")
     assert values(summed) == [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_index_put_sets_or_accumulates():
+    x = tg.zeros(3)
+    x.index_put_((tg.tensor([0, 0, 2]),), tg.tensor(1.0), accumulate=True)
+    assert values(x) == [2.0, 0.0, 1.0]
+    y = x.index_put((tg.tensor([1]),), tg.tensor([5.0]))
+    assert values(y) == [2.0, 5.0, 1.0] and values(x) == [2.0, 0.0, 1.0]
 
 
 # -- in-place ops ---------------------------------------------------------------------------------
