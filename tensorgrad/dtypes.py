@@ -37,7 +37,7 @@ def check_float(dtype: np.dtype, what: str) -> None:
     """Only floating tensors can require grad (PyTorch's rule)."""
     if np.dtype(dtype).kind != "f":
         raise GradDtypeError(
-            f"{what}: only Tensors of floating point and complex dtype can require gradients, "
+            f"{what}: only Tensors of floating-point and complex dtype can require gradients, "
             f"got dtype {np.dtype(dtype)}"
         )
 
