@@ -15,6 +15,7 @@ import numpy as np
 
 from ..kernels import direct_conv as kdirect
 from ..kernels import strided_conv as kstrided
+from . import cpu_winograd as winograd
 from .batch_threads import batch_slices, run_slices
 from .geometry import conv_geometry
 
@@ -269,6 +270,8 @@ def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
     geometry = conv_geometry(x.shape, w.shape, stride, padding, dilation)
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = bias[0] if bias else np.zeros(w.shape[0], dtype=x.dtype)
+    if winograd.use_winograd(w.shape, geometry, stride, padding, dilation, groups):
+        return winograd.forward(x, w, b, padding), None
     if stride == (1, 1):
         return _direct_forward(x, w, b, geometry, padding, groups)
     return _strided_forward(x, w, b, geometry, padding, groups), None
@@ -277,6 +280,8 @@ def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):
 def conv2d_input_grad(g, w, *, input_shape, stride, padding, dilation, groups):
     geometry = conv_geometry(input_shape, w.shape, stride, padding, dilation)
     g, w = np.ascontiguousarray(g), np.ascontiguousarray(w)
+    if winograd.use_winograd(w.shape, geometry, stride, padding, dilation, groups):
+        return winograd.input_grad(g, w, padding)
     if stride == (1, 1):
         return _direct_input_grad(g, w, tuple(input_shape), geometry, padding, groups)
     return _strided_input_grad(g, w, tuple(input_shape), geometry, padding, groups)

@@ -152,6 +152,14 @@ def _widest_vectors() -> int:
 
 VECTOR_BITS = _widest_vectors()
 
+# LLVM vectorises a loop over several arrays only after runtime checks that they do not
+# overlap, and by default gives up past 8 checks: a loop reading 8 arrays and writing 16 (the
+# Winograd transforms) stayed scalar, 3.4x slower. The checks run once per loop, so the limit
+# is raised for every kernel (process-wide: the options belong to LLVM, not to one function).
+MEMORY_CHECKS = 512
+for _option in ("runtime-memory-check-threshold", "vectorize-memory-check-threshold"):
+    llvmlite.binding.set_option("tensorgrad", f"-{_option}={MEMORY_CHECKS}")
+
 
 def thread_policy() -> dict:
     """The settings in force: ``{'kernels': threads of the batch split, 'blas': BLAS threads,
