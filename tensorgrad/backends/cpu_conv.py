@@ -4,8 +4,10 @@ Stride 1 convolves the padded planes (``tensorgrad.kernels.direct_conv``); a str
 convolution first splits them into their stride phases, where every tap is again a constant
 offset (``tensorgrad.kernels.strided_conv``). Either way a few images are packed per pass and
 each slice of the batch (one per kernel thread) runs its whole pipeline on its own images; no
-column matrix, no GEMM. ``conv2d`` takes the bias as an optional third input and adds it while
-cropping its output. The three functions are the CPU's entries of the backend table behind the
+column matrix, no GEMM. 3x3 stride-1 convolutions with many channels on big planes go to
+Winograd's F(2x2, 3x3) instead (``tensorgrad.backends.cpu_winograd``: forward and input
+gradient; ``use_winograd`` says which). ``conv2d`` takes the bias as an optional third input
+and adds it while cropping its output. The three functions are the CPU's entries of the backend table behind the
 ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see there), no validation here.
 """
 
