@@ -12,7 +12,7 @@ import contextlib
 
 import numpy as np
 
-from . import norms, updates
+from . import norms, special, updates
 from .device import device
 
 
@@ -67,6 +67,13 @@ class Backend:
 
     def batch_norm_input_grad(self, g, x, mean, coefficients):
         return norms.batch_norm_input_grad(self.xp, g, x, mean, coefficients)
+
+    # -- GELU (``tensorgrad.backends.special``) -----------------------------------------------
+    def gelu(self, x, approximate: str):
+        return special.gelu(self.xp, x, approximate)
+
+    def gelu_backward(self, grad, x, approximate: str):
+        return special.gelu_backward(self.xp, grad, x, approximate)
 
     def scatter_add(self, out, key, values) -> None:
         """``out[key] += values`` with repeated indices accumulating."""
