@@ -658,3 +658,8 @@ ROWS += LAYERS13_ROWS
 from unfold_rows import ROWS as UNFOLD_ROWS  # noqa: E402
 
 ROWS += UNFOLD_ROWS
+
+# --- rows: the packed self-attention primitive; in tests/attention_rows.py
+from attention_rows import ROWS as ATTENTION_ROWS  # noqa: E402
+
+ROWS += ATTENTION_ROWS
