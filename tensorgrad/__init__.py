@@ -122,6 +122,139 @@ from .functions_scans import cummax, cummin, cumprod, diag, diagonal, logcumsume
 # -- issue 13 layers (1) --
 from .functions_shape import unflatten
 
+# isort: split
+# -- issue 17, more of the everyday API --
+from .autograd import inference_mode, is_inference_mode_enabled
+from .creation_more import (
+    bernoulli,
+    empty_like,
+    logspace,
+    multinomial,
+    normal,
+    rand_like,
+    randint_like,
+    randn_like,
+)  # fmt: skip
+from .functions import abs as absolute  # noqa: E402
+from .functions import neg as negative  # noqa: E402
+from .functions_api import div as divide  # noqa: E402
+from .functions_arith import (
+    acos,
+    acosh,
+    add,
+    addcdiv,
+    addcmul,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    clamp,  # noqa: F811 (tensor bounds too)
+    clamp_max,
+    clamp_min,
+    cosh,
+    deg2rad,
+    erfinv,
+    expm1,
+    fmax,
+    fmin,
+    frac,
+    hypot,
+    lerp,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logit,
+    mul,
+    nan_to_num,
+    nanmean,
+    nansum,
+    pow,
+    rad2deg,
+    reciprocal,
+    rsqrt,
+    sgn,
+    signbit,
+    sinh,
+    square,
+    sub,
+    tan,
+    true_divide,
+)  # fmt: skip
+from .functions_layout import (
+    atleast_1d,
+    atleast_2d,
+    broadcast_shapes,
+    broadcast_tensors,
+    broadcast_to,
+    clone,
+    column_stack,
+    detach,
+    hstack,
+    is_floating_point,
+    is_tensor,
+    meshgrid,
+    moveaxis,
+    movedim,
+    narrow,
+    numel,
+    ravel,
+    repeat_interleave,
+    reshape_as,
+    select,
+    swapaxes,
+    swapdims,
+    t,
+    tile,
+    vstack,
+)  # fmt: skip
+from .functions_linalg import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    cdist,
+    cross,
+    dot,
+    inner,
+    kron,
+    mm,
+    mv,
+    tensordot,
+    trace,
+    vdot,
+)  # fmt: skip
+from .functions_reduce_more import (
+    amax,
+    amin,
+    aminmax,
+    argsort,
+    bincount,
+    count_nonzero,
+    diff,
+    equal,
+    kthvalue,
+    median,
+    mode,
+    unique,
+)  # fmt: skip
+from .functions_select import (
+    index_add,
+    index_copy,
+    index_fill,
+    masked_select,
+    scatter,
+    take,
+    take_along_dim,
+)  # fmt: skip
+
+clip = clamp
+subtract, multiply = sub, mul
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
 # PyTorch's dtype names that shadow Python's built-ins (only inside this namespace)
 bool = bool_  # noqa: A001
 int = int32  # noqa: A001

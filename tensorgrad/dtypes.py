@@ -4,6 +4,8 @@ import builtins
 
 import numpy as np
 
+from .errors import GradDtypeError
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
@@ -34,8 +36,9 @@ def as_dtype(dtype) -> np.dtype:
 def check_float(dtype: np.dtype, what: str) -> None:
     """Only floating tensors can require grad (PyTorch's rule)."""
     if np.dtype(dtype).kind != "f":
-        raise TypeError(
-            f"{what}: only floating-point tensors can require grad, got dtype {np.dtype(dtype)}"
+        raise GradDtypeError(
+            f"{what}: only Tensors of floating-point and complex dtype can require gradients, "
+            f"got dtype {np.dtype(dtype)}"
         )
 
 
@@ -73,3 +76,9 @@ def result_type(*operands: tuple) -> np.dtype:
     for d in pool[1:]:
         out = np.promote_types(out, d)
     return out
+
+
+def can_cast(source: np.dtype, target: np.dtype) -> bool:
+    """PyTorch's rule for writing a result into a tensor in place: no floating into integer,
+    nothing but bool into bool, no complex into real (``x += 0.5`` on an int tensor fails)."""
+    return _CATEGORY[np.dtype(source).kind] <= _CATEGORY[np.dtype(target).kind]

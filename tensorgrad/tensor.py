@@ -12,10 +12,17 @@ import numpy as np
 from . import axis_alias as ax
 from . import functions as fn  # functions reads this module's Tensor at call time
 from . import functions_api as api
+from . import functions_arith as arith  # issue 17, more: as functions, read Tensor at call time
 from . import functions_index as fi  # issue 13: as functions, read Tensor at call time
+from . import functions_layout as lay
+from . import functions_linalg as la
 from . import functions_math as fm
+from . import functions_reduce_more as rm
 from . import functions_scans as scans
+from . import functions_select as sel
 from . import functions_shape as fs
+from . import inplace as ip
+from . import tensor_new as new
 from .autograd.anomaly import _ANOMALY, check_finite, user_frame
 from .autograd.graph import Node
 from .backends import as_device, backend_for, backend_of, is_array, on_device
@@ -253,6 +260,25 @@ class Tensor:
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
+
+    def bfloat16(self) -> "Tensor":
+        """Not available: NumPy has no bfloat16 (use ``half()`` for 16-bit floats)."""
+        raise TypeError(
+            "bfloat16() is not supported: NumPy has no bfloat16 dtype; tensorgrad has float16 "
+            "(half()), float32 and float64"
+        )
+
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(np.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(np.uint8)
+
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
 
@@ -428,6 +454,81 @@ class Tensor:
     max, min, argmax, argmin = ax.max, ax.min, ax.argmax, ax.argmin
     # -- issue 13 layers (1) --
     unflatten = fs.unflatten
+    # -- issue 17, more of the everyday API: ``functions_arith``, ``_layout``, ``_linalg``,
+    # ``_reduce_more``, ``_select``; in-place ops (``tensorgrad.inplace``); ``tensor_new`` --
+    add, sub, subtract, mul, multiply, true_divide, divide, pow = (
+        arith.add, arith.sub, arith.sub, arith.mul, arith.mul, arith.true_divide, api.div,
+        arith.pow,
+    )  # fmt: skip
+    square, rsqrt, reciprocal, log1p, expm1 = (
+        arith.square, arith.rsqrt, arith.reciprocal, arith.log1p, arith.expm1,
+    )  # fmt: skip
+    clamp = clip = arith.clamp
+    clamp_min, clamp_max = arith.clamp_min, arith.clamp_max
+    asin, acos, atan, tan, sinh, cosh, asinh, acosh, atanh = (
+        arith.asin, arith.acos, arith.atan, arith.tan, arith.sinh, arith.cosh, arith.asinh,
+        arith.acosh, arith.atanh,
+    )  # fmt: skip
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    atan2 = arctan2 = arith.atan2
+    hypot, lerp, addcmul, addcdiv = arith.hypot, arith.lerp, arith.addcmul, arith.addcdiv
+    deg2rad, rad2deg, erfinv = arith.deg2rad, arith.rad2deg, arith.erfinv
+    logical_and, logical_or, logical_xor, logical_not = (
+        arith.logical_and, arith.logical_or, arith.logical_xor, arith.logical_not,
+    )  # fmt: skip
+    fmax, fmin, nan_to_num, frac = arith.fmax, arith.fmin, arith.nan_to_num, arith.frac
+    sgn, signbit, logit, nansum, nanmean = (
+        arith.sgn, arith.signbit, arith.logit, arith.nansum, arith.nanmean,
+    )  # fmt: skip
+    absolute, negative = fn.abs, fn.neg
+    clone, contiguous, is_contiguous, t = lay.clone, lay.contiguous, lay.is_contiguous, lay.t
+    swapaxes, swapdims, movedim, moveaxis = lay.swapaxes, lay.swapdims, lay.movedim, lay.movedim
+    broadcast_to, reshape_as, narrow, select = (
+        lay.broadcast_to, lay.reshape_as, lay.narrow, lay.select,
+    )  # fmt: skip
+    tile, repeat_interleave, ravel = lay.tile, lay.repeat_interleave, lay.ravel
+    mm, mv, dot, vdot, inner = la.mm, la.mv, la.dot, la.vdot, la.inner
+    addmm, addmv, baddbmm, addbmm = la.addmm, la.addmv, la.baddbmm, la.addbmm
+    kron, cross, trace = la.kron, la.cross, la.trace
+    amax, amin, aminmax, argsort, count_nonzero = (
+        rm.amax, rm.amin, rm.aminmax, rm.argsort, rm.count_nonzero,
+    )  # fmt: skip
+    median, kthvalue, mode, diff = rm.median, rm.kthvalue, rm.mode, rm.diff
+    unique, bincount, equal = rm.unique, rm.bincount, rm.equal
+    masked_select, take, take_along_dim = sel.masked_select, sel.take, sel.take_along_dim
+    index_add, index_copy, index_fill, scatter = (
+        sel.index_add, sel.index_copy, sel.index_fill, sel.scatter,
+    )  # fmt: skip
+    new_zeros, new_ones, new_empty, new_full, new_tensor = (
+        new.new_zeros, new.new_ones, new.new_empty, new.new_full, new.new_tensor,
+    )  # fmt: skip
+    # in place (``tensorgrad.inplace``)
+    zero_, fill_, copy_, add_, sub_, mul_, div_, pow_ = (
+        ip.zero_, ip.fill_, ip.copy_, ip.add_, ip.sub_, ip.mul_, ip.div_, ip.pow_,
+    )  # fmt: skip
+    subtract_, multiply_, divide_, true_divide_ = ip.sub_, ip.mul_, ip.div_, ip.div_
+    clamp_ = clip_ = ip.clamp_
+    clamp_min_, clamp_max_, lerp_, addcmul_, addcdiv_ = (
+        ip.clamp_min_, ip.clamp_max_, ip.lerp_, ip.addcmul_, ip.addcdiv_,
+    )  # fmt: skip
+    masked_fill_, index_add_, index_copy_, index_fill_ = (
+        ip.masked_fill_, ip.index_add_, ip.index_copy_, ip.index_fill_,
+    )  # fmt: skip
+    scatter_, scatter_add_, index_put_, index_put = (
+        ip.scatter_, ip.scatter_add_, ip.index_put_, ip.index_put,
+    )  # fmt: skip
+    abs_, neg_, exp_, log_, sqrt_, square_, rsqrt_, reciprocal_ = (
+        ip.abs_, ip.neg_, ip.exp_, ip.log_, ip.sqrt_, ip.square_, ip.rsqrt_, ip.reciprocal_,
+    )  # fmt: skip
+    sigmoid_, tanh_, relu_, floor_, ceil_, trunc_, round_, sign_ = (
+        ip.sigmoid_, ip.tanh_, ip.relu_, ip.floor_, ip.ceil_, ip.trunc_, ip.round_, ip.sign_,
+    )  # fmt: skip
+    log1p_, expm1_, uniform_, normal_ = ip.log1p_, ip.expm1_, ip.uniform_, ip.normal_
+    __setitem__ = ip.setitem
+    __iadd__, __isub__, __imul__, __itruediv__, __ifloordiv__, __imod__, __ipow__ = (
+        ip.iadd, ip.isub, ip.imul, ip.itruediv, ip.ifloordiv, ip.imod, ip.ipow,
+    )  # fmt: skip
+    __iand__, __ior__, __ixor__ = ip.iand, ip.ior, ip.ixor
 
 
 class _HookHandle:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_lenet5.py"
 GPU_CHECK = SCRIPT.with_name("gpu_check.py")
 
@@ -141,3 +143,29 @@ def test_suite_cpu_time_runs_one_model_on_one_thread(tmp_path):
     (row,) = json.loads(out.read_text())["rows"]
     assert (row["model"], row["batch"]) == ("mlp", 128) and row["tensorgrad_cpu_ms"] > 0
     assert len(row["cpu_ms"]["tensorgrad"]) == 2 and "load average" in done.stdout
+
+
+def test_port_epoch_runs_the_example_with_pytorch_imports_named_in_its_comments():
+    """The PyTorch run of benchmarks/port_epoch.py is the example file with each tensorgrad import
+    line swapped for the line its comment names, and nothing else changed."""
+    import importlib.util
+
+    path = SCRIPT.with_name("port_epoch.py")
+    spec = importlib.util.spec_from_file_location("port_epoch", path)
+    sys.path.insert(0, str(path.parent))
+    try:
+        port = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(port)
+    finally:
+        sys.path.remove(str(path.parent))
+    source = port.EXAMPLE.read_text()
+    swapped = port.torch_source(source)
+    assert "tensorgrad" not in swapped.split('"""', 2)[2]  # the docstring may name it
+    assert "import torch.nn.functional as F" in swapped.splitlines()
+    assert "from torchvision import datasets, transforms" in swapped.splitlines()
+    changed = [(a, b) for a, b in zip(source.splitlines(), swapped.splitlines()) if a != b]
+    assert len(source.splitlines()) == len(swapped.splitlines())
+    ported = ("import tensorgrad", "from tensorgrad")
+    assert changed and all(a.startswith(ported) for a, _ in changed)
+    with pytest.raises(ValueError, match="no PyTorch import"):
+        port.torch_source("import tensorgrad as tg\n")

@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from .anomaly import check_finite, is_anomaly_enabled, suspended
 from .grad_mode import _GRAD_ENABLED
 from .graph import Node
+from .writes import check_inputs
 
 
 def _vertex(t: Tensor):
@@ -119,6 +120,7 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
 def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed, anomaly: bool):
     """Yield ``(input vertex, gradient)`` for each input of ``node`` that takes a gradient."""
     op = node.op
+    check_inputs(node)
     out = None if node.out_data is None else Tensor._make(node.out_data, create_graph, node)
     args = (grad, out, *node.inputs, *((node.residual,) if op.residual else ()))
     variadic = callable(op.vjps) and not op.joint

@@ -62,3 +62,17 @@ class set_grad_enabled(_GradMode):  # noqa: N801 (PyTorch's name)
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+class inference_mode(set_grad_enabled):  # noqa: N801 (PyTorch's name)
+    """``no_grad`` under PyTorch's newer name: ``with inference_mode():`` records nothing
+    (``inference_mode(False)`` records again). Tensors made inside are ordinary tensors here,
+    where PyTorch's inference tensors refuse later use in autograd."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and ``no_grad``: one flag holds both here)."""
+    return not _GRAD_ENABLED.get()

@@ -2,6 +2,8 @@
 
 import weakref
 
+from .writes import CLOCK
+
 _RELEASED = (
     "Trying to backward through the graph a second time (or to use saved values after they "
     "were freed). The graph's buffers are released after backward(); pass retain_graph=True "
@@ -19,7 +21,7 @@ class Node:
 
     __slots__ = (
         "op", "inputs", "out_data", "residual", "params", "released",
-        "hooks", "retained", "created_at", "__weakref__",
+        "hooks", "retained", "created_at", "seq", "__weakref__",
     )  # fmt: skip
 
     def __init__(self, op, inputs, out_data, residual, params, created_at=None):
@@ -32,6 +34,7 @@ class Node:
         self.hooks: list | None = None  # gradient hooks of the tensor this node made
         self.retained = None  # weakref to that tensor when retain_grad() was called
         self.created_at = created_at  # user code location, recorded under detect_anomaly
+        self.seq = next(CLOCK)  # when it was recorded, for the in-place check (writes.py)
 
     @property
     def name(self) -> str:
