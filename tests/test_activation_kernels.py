@@ -9,6 +9,7 @@ import pytest
 from tensorgrad.backends import batch_threads, cpu_activations, special
 from tensorgrad.kernels import config
 from tensorgrad.kernels.vector_math import erf32, exp32
+from tensorgrad.testing.device import STRICT_NUMPY, StrictArray
 
 
 @config.njit(**config.JIT)
@@ -62,3 +63,29 @@ def test_gelu_kernels_split_across_threads_match_the_float64_formulas(
                       (dx, special.gelu_backward(np, g64, x64, approximate))):  # fmt: skip
         assert got.dtype == dtype and got.shape == x.shape
         np.testing.assert_allclose(got, want, **tol)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_float32_gelu_kernels_and_the_array_formulas_give_the_same_bits(rng, approximate):
+    # a device on the array path must round as the CPU does: Adam turns the sign of a
+    # gradient that is rounding noise into a full step
+    edges = [-100.0, -9.5, -0.0, 0.0, 1e-40, 9.5, 100.0]
+    x = np.concatenate([rng.standard_normal(20000) * 3, rng.standard_normal(500) * 40, edges])
+    x = x.astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    strict = special.gelu(STRICT_NUMPY, StrictArray(x), approximate)._a
+    for got, want in ((cpu_activations.gelu(x, approximate), special.gelu(np, x, approximate)),
+                      (cpu_activations.gelu_backward(g, x, approximate),
+                       special.gelu_backward(np, g, x, approximate)),
+                      (strict, special.gelu(np, x, approximate))):  # fmt: skip
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+
+
+def test_array_exp32_is_the_kernels_bit_for_bit():
+    x = np.concatenate([np.linspace(-100, 100, 20001), [-np.inf, np.inf, np.nan]])
+    x = x.astype(np.float32)
+    out = np.empty_like(x)
+    _map(exp32, x, out)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(special.exp32(np, x), out)

@@ -72,34 +72,104 @@ def erf(xp, x):
     return (xp.sign(x) * xp.where(a < _ERF_SPLIT, near, far)).astype(x.dtype, copy=False)
 
 
-def _gelu_tanh_parts(xp, x):
-    """(tanh(u), u'/ sqrt(2/pi) factor pieces): t and x^2."""
+# float32 exp: Cephes' expf, as ``kernels/vector_math.exp32`` computes it
+_EXP32_LOW, _EXP32_HIGH = -87.33654, 88.37626
+_EXP32_LOG2E, _EXP32_LN2_HI, _EXP32_LN2_LO = 1.442695041, 0.693359375, -2.12194440e-4
+_EXP32_P = (
+    1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+    5.0000001201e-1,
+)  # fmt: skip
+
+
+def exp32(xp, x):
+    """e^x of a float32 array, bit for bit ``kernels/vector_math.exp32``."""
+    clamped = xp.fmin(xp.fmax(x, _EXP32_LOW), _EXP32_HIGH)  # NaN -> a bound, restored below
+    k = xp.floor(clamped * _EXP32_LOG2E + 0.5)
+    r = clamped - k * _EXP32_LN2_HI
+    r -= k * _EXP32_LN2_LO
+    p = _horner(xp, _EXP32_P, r, r)
+    p *= r
+    p *= r
+    p += r
+    p += 1.0
+    scale = ((k.astype(xp.int32) + 127) << 23).view(xp.float32)
+    p *= scale
+    p = xp.where(x < _EXP32_LOW, xp.float32(0.0), p)
+    p = xp.where(x > _EXP32_HIGH, xp.float32(xp.inf), p)
+    return xp.where(x != x, x, p)
+
+
+def tanh_parts32(xp, u):
+    """(1 + tanh(u), 1 - tanh(u)^2) of a float32 array without cancellation, from
+    e = exp(-2|u|): 2/(1 + e) (times e for u < 0) and 4e/(1 + e)^2; as the CPU kernel."""
+    e = exp32(xp, xp.abs(u) * -2.0)
+    inv = xp.divide(1.0, e + 1.0).astype(xp.float32, copy=False)
+    plus = (inv * 2.0) * xp.where(u < 0, e, xp.float32(1.0))
+    sech2 = (e * 4.0) * inv
+    sech2 *= inv
+    return plus, sech2
+
+
+def _in_float32(fn):
+    """Run a float32 formula on narrower floats too (float16, bfloat16), rounding back once."""
+
+    def run(xp, *arrays):
+        dtype = arrays[-1].dtype
+        if dtype == xp.float32:
+            return fn(xp, *arrays)
+        return fn(xp, *(a.astype(xp.float32) for a in arrays)).astype(dtype)
+
+    return run
+
+
+@_in_float32
+def _gelu32(xp, x):
+    return (x * 0.5) * (erf(xp, x * _SQRT_HALF) + 1.0)
+
+
+@_in_float32
+def _gelu_tanh32(xp, x):
+    u = ((x * x) * x) * GELU_KAPPA
+    u += x
+    u *= GELU_BETA
+    return (x * 0.5) * tanh_parts32(xp, u)[0]
+
+
+@_in_float32
+def _gelu_grad32(xp, grad, x):
+    cdf = (erf(xp, x * _SQRT_HALF) + 1.0) * 0.5
+    pdf = exp32(xp, (x * x) * -0.5) * _INV_SQRT_2PI
+    return grad * (x * pdf + cdf)
+
+
+@_in_float32
+def _gelu_tanh_grad32(xp, grad, x):
     square = x * x
-    t = xp.tanh((x + GELU_KAPPA * square * x) * GELU_BETA).astype(x.dtype, copy=False)
-    return t, square
+    u = (square * x) * GELU_KAPPA
+    u += x
+    u *= GELU_BETA
+    plus, sech2 = tanh_parts32(xp, u)
+    right = (((x * 0.5) * sech2) * GELU_BETA) * (square * (3.0 * GELU_KAPPA) + 1.0)
+    return grad * (plus * 0.5 + right)
 
 
 def gelu(xp, x, approximate: str):
     """GELU of x (see the module docstring), in x's dtype."""
+    if x.dtype.itemsize < 8:
+        return (_gelu_tanh32 if approximate == "tanh" else _gelu32)(xp, x)
     if approximate == "tanh":
-        t, _ = _gelu_tanh_parts(xp, x)
-        t += 1.0
-        t *= x
-        t *= 0.5
-        return t
-    cdf = erf(xp, x * x.dtype.type(_SQRT_HALF))
-    cdf += 1.0
-    cdf *= x
-    cdf *= 0.5
-    return cdf
+        return 0.5 * x * (1.0 + xp.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)))
+    return x * 0.5 * (1.0 + erf(xp, x * _SQRT_HALF))
 
 
 def gelu_backward(xp, grad, x, approximate: str):
-    """``grad`` times GELU's derivative at x (see the module docstring)."""
+    """``grad`` times GELU's derivative at x (see the module docstring), in x's dtype."""
+    if x.dtype.itemsize < 8:
+        fn = _gelu_tanh_grad32 if approximate == "tanh" else _gelu_grad32
+        return fn(xp, grad.astype(x.dtype, copy=False), x)
     if approximate == "tanh":
-        t, square = _gelu_tanh_parts(xp, x)
-        right = (1.0 - t * t) * (0.5 * GELU_BETA) * x * (1.0 + 3.0 * GELU_KAPPA * square)
-        return (grad * (0.5 * (1.0 + t) + right)).astype(x.dtype, copy=False)
-    cdf = 0.5 * (1.0 + erf(xp, x * x.dtype.type(_SQRT_HALF)))
-    pdf = xp.exp(x * x * -0.5) * _INV_SQRT_2PI
-    return (grad * (cdf + x * pdf)).astype(x.dtype, copy=False)
+        t = xp.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x))
+        right = 0.5 * x * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * x * x)
+        return grad * (0.5 * (1.0 + t) + right)
+    cdf = 0.5 * (1.0 + erf(xp, x * _SQRT_HALF))
+    return grad * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI)

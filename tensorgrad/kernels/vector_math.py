@@ -8,7 +8,9 @@ call per element; these are branch-free polynomials instead, to float32's precis
 - ``erf32``: the rational minimax ``x P(x^2) / Q(x^2)`` on [-4, 4] of Eigen and XLA (the
   coefficients ``ops/math.py`` uses for float32), +-1 beyond.
 
-float64 kernels call ``math``'s functions (accurate, one call per element).
+Both compile without fastmath and ``backends/special.py`` repeats them operation for operation
+with array ops, so the CPU and the array-module devices round alike. float64 kernels call
+``math``'s functions (accurate, one call per element).
 """
 
 import numpy as np
@@ -16,7 +18,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .config import JIT, njit
+from .config import EXACT_JIT, njit
 
 
 @intrinsic
@@ -29,7 +31,7 @@ def _int32_bits_as_float32(typingctx, bits):
     return types.float32(types.int32), codegen
 
 
-@njit(**JIT)
+@njit(**EXACT_JIT)
 def exp32(x):
     """e^x in float32 (see the module docstring)."""
     x = np.float32(x)
@@ -54,7 +56,7 @@ def exp32(x):
     return out
 
 
-@njit(**JIT)
+@njit(**EXACT_JIT)
 def erf32(x):
     """erf(x) in float32 (see the module docstring)."""
     c = min(max(np.float32(x), np.float32(-4.0)), np.float32(4.0))
