@@ -12,7 +12,7 @@ import contextlib
 
 import numpy as np
 
-from . import attention_arrays, norms, special, updates
+from . import norms, updates
 from .device import device
 
 
@@ -67,21 +67,6 @@ class Backend:
 
     def batch_norm_input_grad(self, g, x, mean, coefficients):
         return norms.batch_norm_input_grad(self.xp, g, x, mean, coefficients)
-
-    # -- self-attention on packed projections (``tensorgrad.backends.attention_arrays``) ----
-    def packed_attention(self, qkv, mask, heads: int, scale: float):
-        """(out, saved): the attention output and what the backward pass reads."""
-        return attention_arrays.packed_attention(self.xp, qkv, mask, heads, scale)
-
-    def packed_attention_backward(self, grad, qkv, saved, heads: int, scale: float):
-        return attention_arrays.packed_attention_backward(self.xp, grad, qkv, saved, heads, scale)
-
-    # -- GELU (``tensorgrad.backends.special``) -----------------------------------------------
-    def gelu(self, x, approximate: str):
-        return special.gelu(self.xp, x, approximate)
-
-    def gelu_backward(self, grad, x, approximate: str):
-        return special.gelu_backward(self.xp, grad, x, approximate)
 
     def scatter_add(self, out, key, values) -> None:
         """``out[key] += values`` with repeated indices accumulating."""
