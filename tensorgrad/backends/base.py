@@ -68,6 +68,14 @@ class Backend:
     def batch_norm_input_grad(self, g, x, mean, coefficients):
         return norms.batch_norm_input_grad(self.xp, g, x, mean, coefficients)
 
+    # -- fused recurrences: None where the backend has none, and ``ops.recurrent_arrays``' array
+    # path runs (the same contract) -------------------------------------------------------
+    def lstm_forward(self, x, h0, c0, w_hh, w_hr):
+        return None
+
+    def lstm_backward(self, grad, c0, w_hh, w_hr, out, acts, tanh_c):
+        return None
+
     def scatter_add(self, out, key, values) -> None:
         """``out[key] += values`` with repeated indices accumulating."""
         self.xp.add.at(out, key, values)

@@ -1,10 +1,10 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch normalisation, scatter-add and the optimizer updates."""
+batch normalisation, scatter-add, the optimizer updates and the LSTM's step."""
 
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_batchnorm, cpu_conv, cpu_matmul, cpu_pool, cpu_updates
+from . import cpu_batchnorm, cpu_conv, cpu_lstm, cpu_matmul, cpu_pool, cpu_updates
 from .base import Backend
 from .device import device
 
@@ -62,6 +62,8 @@ class CpuBackend(Backend):
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
     matmul = staticmethod(cpu_matmul.matmul)
+    lstm_forward = staticmethod(cpu_lstm.lstm_forward)
+    lstm_backward = staticmethod(cpu_lstm.lstm_backward)
     sgd_update = staticmethod(cpu_updates.sgd_update)
     adam_update = staticmethod(cpu_updates.adam_update)
     adadelta_update = staticmethod(cpu_updates.adadelta_update)

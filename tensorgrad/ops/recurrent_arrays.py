@@ -7,7 +7,7 @@ written in place into buffers made once per sequence; what a step needs that doe
 the carried gradient is computed for all steps at once, before the loop.
 """
 
-from ..backends import array_module
+from ..backends import array_module, backend_of
 
 
 def _sigmoid_(xp, a):
@@ -64,6 +64,12 @@ def _lstm_gate_scales(xp, hidden: int, dtype) -> tuple:
 
 
 def lstm_forward(x, h0, c0, w_hh, w_hr=None) -> tuple:
+    """``lstm_forward_arrays``, or the backend's fused kernels where it has them (the CPU)."""
+    fused = backend_of(x).lstm_forward(x, h0, c0, w_hh, w_hr)
+    return lstm_forward_arrays(x, h0, c0, w_hh, w_hr) if fused is None else fused
+
+
+def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None) -> tuple:
     """(out (T, N, P + H) holding [h_t, c_t], the activated gates i, f, g, o (T, N, 4H),
     tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without)."""
     xp = array_module(x)
@@ -95,6 +101,12 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None) -> tuple:
 
 
 def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c) -> tuple:
+    """``lstm_backward_arrays``, or the backend's fused kernels where it has them (the CPU)."""
+    fused = backend_of(acts).lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c)
+    return lstm_backward_arrays(grad, c0, w_hh, w_hr, out, acts, tanh_c) if fused is None else fused
+
+
+def lstm_backward_arrays(grad, c0, w_hh, w_hr, out, acts, tanh_c) -> tuple:
     """(d gates (T, N, 4H), dh0, dc0, dL/dh_t (T, N, P) for W_hr's gradient, None without)
     through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} + dh_t o (1 - tanh(c_t)^2), dh_t =
     (dL/dh_t + d gates_{t+1} W_hh) [W_hr]; d(i, f, g, o) = dc g i(1-i), dc c_{t-1} f(1-f),

@@ -1,0 +1,82 @@
+"""The LSTM recurrence on the CPU: per step one BLAS product and one vectorised tanh pass in
+NumPy, the rest of the step in one Numba pass (``tensorgrad.kernels.lstm``), into buffers made
+once per sequence. Same contract and numbers as ``tensorgrad.ops.recurrent_arrays``' array
+path, which serves what these do not take (``None`` back: other dtypes, an empty sequence).
+"""
+
+import numpy as np
+
+from ..kernels import lstm as klstm
+
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fits(*arrays) -> bool:
+    dtype = arrays[0].dtype
+    return dtype in _DTYPES and all(
+        a is None or (isinstance(a, np.ndarray) and a.dtype == dtype) for a in arrays
+    )
+
+
+def _gate_scale(hidden: int, dtype) -> np.ndarray:
+    """1/2 for the sigmoid gates i, f, o, 1 for g: tanh(scale * pre) gives every gate in one
+    pass. Scaling by a power of two is exact, so it is folded into W_hh and x once."""
+    scale = np.full(4 * hidden, 0.5, dtype)
+    scale[2 * hidden : 3 * hidden] = 1.0
+    return scale
+
+
+def lstm_forward(x, h0, c0, w_hh, w_hr=None):
+    """``recurrent_arrays.lstm_forward``, or None when the arrays do not fit."""
+    if x.shape[0] == 0 or not _fits(x, h0, c0, w_hh, w_hr):
+        return None
+    steps, batch, hidden, proj = x.shape[0], x.shape[1], c0.shape[-1], h0.shape[-1]
+    scale = _gate_scale(hidden, x.dtype)
+    w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
+    x_scaled = x * scale
+    w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+    acts = np.empty((steps, batch, 4 * hidden), x.dtype)
+    out = np.empty((steps, batch, proj + hidden), x.dtype)
+    tanh_c = np.empty((steps, batch, hidden), x.dtype)
+    prev, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
+    for t in range(steps):
+        a, state = acts[t], out[t]
+        np.matmul(prev[:, :proj], w_t, out=a)
+        a += x_scaled[t]
+        np.tanh(a, out=a)
+        klstm.cell_forward(a, prev, state, proj, half)
+        np.tanh(state[:, proj:], out=tanh_c[t])
+        if w_hr_t is None:
+            np.multiply(a[:, 3 * hidden :], tanh_c[t], out=state[:, :proj])
+        else:
+            np.matmul(a[:, 3 * hidden :] * tanh_c[t], w_hr_t, out=state[:, :proj])
+        prev = state
+    return out, acts, tanh_c
+
+
+def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
+    """``recurrent_arrays.lstm_backward``, or None when the arrays do not fit."""
+    if out.shape[0] == 0 or not _fits(acts, grad, c0, w_hh, w_hr, out, tanh_c):
+        return None
+    steps, batch, hidden = out.shape[0], out.shape[1], c0.shape[-1]
+    proj = out.shape[-1] - hidden
+    grad = np.ascontiguousarray(grad)
+    w_hh = np.ascontiguousarray(w_hh)
+    c0, one = np.ascontiguousarray(c0), acts.dtype.type(1.0)
+    d = np.empty_like(acts)
+    dh = np.zeros((batch, proj), acts.dtype)  # d gates_{t+1} W_hh
+    dc = np.zeros((batch, hidden), acts.dtype)  # f_{t+1} dc_{t+1}
+    if w_hr is None:
+        d_proj, dh_full = None, dh
+    else:
+        d_proj = np.empty((steps, batch, proj), acts.dtype)
+        dh_full = np.empty((batch, hidden), acts.dtype)
+    for t in range(steps - 1, -1, -1):
+        prev, c_col = (c0, 0) if t == 0 else (out[t - 1], proj)
+        if w_hr is not None:
+            np.add(grad[t, :, :proj], dh, out=d_proj[t])
+            np.matmul(d_proj[t], w_hr, out=dh_full)
+        klstm.cell_backward(grad[t], proj, w_hr is None, dh_full, dc, acts[t], prev, c_col,
+                            tanh_c[t], d[t], one)  # fmt: skip
+        np.matmul(d[t], w_hh, out=dh)
+    return d, dh, dc, d_proj
