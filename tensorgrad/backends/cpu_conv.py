@@ -7,8 +7,9 @@ each slice of the batch (one per kernel thread) runs its whole pipeline on its o
 column matrix, no GEMM. 3x3 stride-1 convolutions with many channels on big planes go to
 Winograd's F(2x2, 3x3) instead (``tensorgrad.backends.cpu_winograd``: forward and input
 gradient; ``use_winograd`` says which). ``conv2d`` takes the bias as an optional third input
-and adds it while cropping its output. The three functions are the CPU's entries of the backend table behind the
-ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see there), no validation here.
+and adds it while cropping its output. The three functions are the CPU's entries of the
+backend table behind the ops in ``tensorgrad.ops.conv``; parameters arrive normalised (see
+there), no validation here.
 """
 
 import functools
