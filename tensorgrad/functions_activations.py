@@ -1,20 +1,17 @@
 """Activation functions of issue 13 with ``torch.nn.functional``'s signatures: softplus,
 leaky_relu, elu, silu, gelu (exact and tanh), hardtanh, softsign. Re-exported by
-``tensorgrad.nn.functional``; the ones with a kink or threshold are primitives
-(``ops/math.py``), the smooth ones compositions."""
+``tensorgrad.nn.functional``; the ones with a kink or threshold, and gelu, are primitives
+(``ops/math.py``), the other smooth ones compositions."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
-from .functions import clamp, sigmoid, tanh, where
+from .functions import clamp, sigmoid, where
 from .ops import math as math_ops
 
 if TYPE_CHECKING:
     from .tensor import Tensor
-
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def _not_inplace(inplace: bool, fn: str) -> None:
@@ -52,11 +49,8 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """``x * Phi(x)`` with ``Phi`` the standard normal CDF, ``0.5 (1 + erf(x / sqrt 2))``;
     ``approximate="tanh"``: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
-    if approximate == "none":
-        return input * 0.5 * (1.0 + math_ops.ERF(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * _SQRT_2_OVER_PI
-        return input * 0.5 * (1.0 + tanh(inner))
+    if approximate in ("none", "tanh"):
+        return math_ops.GELU(input, approximate=approximate)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 

@@ -367,10 +367,10 @@ ROWS: list[Row] = [
         .map(lambda t: ([t[0]], {"alpha": t[1]})),
     ),
     Row("silu", ("sigmoid", "mul"), F.silu, lambda x: x / (1 + np.exp(-x)), unary()),
-    Row("gelu", ("erf", "mul"), F.gelu, np_gelu, unary(low=-3, high=3)),
+    Row("gelu", ("gelu", "erf"), F.gelu, np_gelu, unary(low=-3, high=3)),
     Row(
         "gelu_tanh",
-        ("tanh", "mul"),
+        ("gelu", "tanh"),
         lambda x: F.gelu(x, approximate="tanh"),
         np_gelu_tanh,
         unary(low=-3, high=3),

@@ -659,6 +659,11 @@ from unfold_rows import ROWS as UNFOLD_ROWS  # noqa: E402
 
 ROWS += UNFOLD_ROWS
 
+# --- rows: the packed self-attention primitive; in tests/attention_rows.py
+from attention_rows import ROWS as ATTENTION_ROWS  # noqa: E402
+
+ROWS += ATTENTION_ROWS
+
 # --- rows: issue 17, more of the everyday API (log1p, expm1, inverse trigonometric and
 # hyperbolic functions, atan2, hypot, amax, clone, composites); in tests/issue17_more_rows.py
 from issue17_more_rows import ROWS as ISSUE17_MORE_ROWS  # noqa: E402

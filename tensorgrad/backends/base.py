@@ -12,7 +12,7 @@ import contextlib
 
 import numpy as np
 
-from . import norms, updates
+from . import attention_arrays, norms, special, updates
 from .device import device
 
 
@@ -75,6 +75,21 @@ class Backend:
 
     def lstm_backward(self, grad, c0, w_hh, w_hr, out, acts, tanh_c):
         return None
+
+    # -- self-attention on packed projections (``tensorgrad.backends.attention_arrays``) ----
+    def packed_attention(self, qkv, mask, heads: int, scale: float):
+        """(out, saved): the attention output and what the backward pass reads."""
+        return attention_arrays.packed_attention(self.xp, qkv, mask, heads, scale)
+
+    def packed_attention_backward(self, grad, qkv, saved, heads: int, scale: float):
+        return attention_arrays.packed_attention_backward(self.xp, grad, qkv, saved, heads, scale)
+
+    # -- GELU (``tensorgrad.backends.special``) -----------------------------------------------
+    def gelu(self, x, approximate: str):
+        return special.gelu(self.xp, x, approximate)
+
+    def gelu_backward(self, grad, x, approximate: str):
+        return special.gelu_backward(self.xp, grad, x, approximate)
 
     def scatter_add(self, out, key, values) -> None:
         """``out[key] += values`` with repeated indices accumulating."""

@@ -1,10 +1,20 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch normalisation, scatter-add, the optimizer updates and the LSTM's step."""
+batch normalisation, GELU, attention's row softmax, scatter-add, the optimizer updates and the
+LSTM's step."""
 
 import numpy as np
 
 from ..kernels.scatter import scatter_add_rows
-from . import cpu_batchnorm, cpu_conv, cpu_lstm, cpu_matmul, cpu_pool, cpu_updates
+from . import (
+    cpu_activations,
+    cpu_attention,
+    cpu_batchnorm,
+    cpu_conv,
+    cpu_lstm,
+    cpu_matmul,
+    cpu_pool,
+    cpu_updates,
+)
 from .base import Backend
 from .device import device
 
@@ -61,9 +71,13 @@ class CpuBackend(Backend):
     batch_norm_eval = staticmethod(cpu_batchnorm.batch_norm_eval)
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
+    gelu = staticmethod(cpu_activations.gelu)
+    gelu_backward = staticmethod(cpu_activations.gelu_backward)
     matmul = staticmethod(cpu_matmul.matmul)
     lstm_forward = staticmethod(cpu_lstm.lstm_forward)
     lstm_backward = staticmethod(cpu_lstm.lstm_backward)
+    packed_attention = staticmethod(cpu_attention.packed_attention)
+    packed_attention_backward = staticmethod(cpu_attention.packed_attention_backward)
     sgd_update = staticmethod(cpu_updates.sgd_update)
     adam_update = staticmethod(cpu_updates.adam_update)
     adadelta_update = staticmethod(cpu_updates.adadelta_update)

@@ -1,8 +1,11 @@
 """``MultiheadAttention``: PyTorch's arguments, parameters, initialisation and forward.
 
-The heads' attention is ``scaled_dot_product_attention`` (or, when the weights are asked for,
-the same math spelled out); masks are PyTorch's MultiheadAttention convention (bool: True where
-a query may NOT attend), merged into one float mask added to the scores.
+Self-attention without the weights (what ``TransformerEncoderLayer`` asks for) runs as one
+in-projection, the packed attention op (``ops/attention.py``: every head in one primitive) and
+the out-projection. Otherwise the heads' attention is ``scaled_dot_product_attention`` (or,
+when the weights are asked for, the same math spelled out). Masks are PyTorch's
+MultiheadAttention convention (bool: True where a query may NOT attend), merged into one float
+mask added to the scores.
 """
 
 import math
@@ -13,6 +16,7 @@ from .. import creation
 from .. import functions as fn
 from ..backends import array_module
 from ..errors import OpError
+from ..ops.attention import PACKED_ATTENTION
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -138,6 +142,8 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             raise OpError(f"{op}: need attn_mask if specifying the is_causal hint")
         batched = query.ndim == 3
+        if batched and self._packs(query, key, value, key_padding_mask, need_weights):
+            return self._self_attend(query, attn_mask), None
         if not batched:
             query, key, value = (fn.unsqueeze(t, 1) for t in (query, key, value))
             if key_padding_mask is not None:
@@ -153,6 +159,51 @@ class MultiheadAttention(Module):
         elif self.batch_first:
             out = fn.transpose(out, 0, 1)
         return out, weights
+
+    def _packs(self, query, key, value, key_padding_mask, need_weights) -> bool:
+        """Whether the packed self-attention op computes this call: one input for query, key
+        and value, packed projections, no extra key positions, padding mask or dropout."""
+        return (
+            query is key
+            and key is value
+            and self._qkv_same_embed_dim
+            and self.bias_k is None
+            and not self.add_zero_attn
+            and key_padding_mask is None
+            and not need_weights
+            and (self.dropout == 0.0 or not self.training)
+        )
+
+    def _self_attend(self, x: Tensor, attn_mask) -> Tensor:
+        """Self-attention as one in-projection (N, L, 3E), the packed attention op and the
+        out-projection: no head transposes."""
+        op = "MultiheadAttention"
+        if x.shape[2] != self.embed_dim:
+            raise OpError(f"{op}: input of shape {x.shape} does not fit embed_dim {self.embed_dim}")
+        tokens = x if self.batch_first else fn.transpose(x, 0, 1)
+        length = tokens.shape[1]
+        qkv = F.linear(tokens, self.in_proj_weight, self.in_proj_bias)
+        masks = []
+        if attn_mask is not None:
+            mask = _as_additive(attn_mask, x, op)
+            if mask.shape == (tokens.shape[0] * self.num_heads, length, length) or mask.ndim != 2:
+                return self._attend_unpacked(x, attn_mask)
+            if mask.shape != (length, length):
+                raise OpError(
+                    f"{op}: attn_mask of shape {mask.shape} should be ({length}, {length}) or "
+                    f"({tokens.shape[0] * self.num_heads}, {length}, {length})"
+                )
+            masks.append(Tensor._make(mask))
+        scale = 1.0 / math.sqrt(self.head_dim)
+        out = PACKED_ATTENTION(qkv, *masks, heads=self.num_heads, scale=scale)
+        out = self.out_proj(out)
+        return out if self.batch_first else fn.transpose(out, 0, 1)
+
+    def _attend_unpacked(self, x: Tensor, attn_mask) -> Tensor:
+        if self.batch_first:
+            x = fn.transpose(x, 0, 1)
+        out = self._attend(x, x, x, None, False, attn_mask, True)[0]
+        return fn.transpose(out, 0, 1) if self.batch_first else out
 
     def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask, average):
         """Attention over sequence-first (L, N, E) inputs."""

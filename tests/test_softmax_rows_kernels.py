@@ -1,0 +1,61 @@
+"""The CPU's attention row softmax passes (``tensorgrad.kernels.softmax_rows``) against the
+array code they mirror and a float64 reference."""
+
+import numpy as np
+import pytest
+
+from tensorgrad.backends import attention_arrays, batch_threads, cpu_attention
+from tensorgrad.testing.device import STRICT_NUMPY, StrictArray
+
+
+def _causal(length):
+    return np.triu(np.full((length, length), -np.inf, np.float32), 1)
+
+
+@pytest.mark.parametrize("length, masked", [(50, False), (14, True), (1, False), (7, True)])
+def test_packed_attention_on_the_cpu_gives_the_array_codes_bits(rng, monkeypatch, length,
+                                                                masked):  # fmt: skip
+    # a device on the array path must round as the CPU does (the key bias's gradient is noise)
+    monkeypatch.setattr(batch_threads, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(batch_threads, "MIN_WORK", 0)
+    qkv = (rng.standard_normal((5, length, 24)) * 3).astype(np.float32)
+    grad = rng.standard_normal((5, length, 8)).astype(np.float32)
+    mask = _causal(length) if masked else None
+    out, probs = cpu_attention.packed_attention(qkv, mask, 2, 0.5)
+    dqkv = cpu_attention.packed_attention_backward(grad, qkv, probs, 2, 0.5)
+    strict_mask = None if mask is None else StrictArray(mask)
+    s_out, s_probs = attention_arrays.packed_attention(
+        STRICT_NUMPY, StrictArray(qkv), strict_mask, 2, 0.5
+    )
+    s_dqkv = attention_arrays.packed_attention_backward(
+        STRICT_NUMPY, StrictArray(grad), StrictArray(qkv), s_probs, 2, 0.5
+    )
+    for got, want in ((out, s_out), (probs, s_probs), (dqkv, s_dqkv)):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want._a)
+    ref_out, _ = attention_arrays.packed_attention(np, qkv.astype(np.float64), mask, 2, 0.5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
+
+
+def test_row_softmax_gives_zeros_for_rows_masked_entirely_and_keeps_nan():
+    scores = np.array([[-np.inf, -np.inf, -np.inf], [0.0, 1.0, np.nan], [1.0, 1.0, 1.0],
+                       [-1e30, 0.0, 3.0]], np.float32)  # fmt: skip
+    with np.errstate(invalid="ignore"):
+        got = cpu_attention._softmax(np, scores.copy())
+        want = attention_arrays.softmax_rows(np, scores.copy())
+    np.testing.assert_array_equal(got, want)
+    assert (got[0] == 0).all() and np.isnan(got[1]).all()
+    np.testing.assert_allclose(got[2], 1 / 3, rtol=1e-7)
+    e = np.exp(np.array([-3.0, 0.0]))
+    np.testing.assert_allclose(got[3], [0.0, *(e / e.sum())], rtol=1e-6)
+
+
+def test_row_softmax_backward_is_the_softmax_vjp(rng):
+    scores = rng.standard_normal((6, 9)).astype(np.float32)
+    dp = rng.standard_normal((6, 9)).astype(np.float32)
+    probs = cpu_attention._softmax(np, scores.copy())
+    got = cpu_attention._softmax_backward(np, probs, dp.copy(), 0.5)
+    p64 = probs.astype(np.float64)
+    want = p64 * (dp - (p64 * dp).sum(-1, keepdims=True)) * 0.5
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got, attention_arrays.softmax_rows_backward(np, probs, dp, 0.5))
