@@ -12,7 +12,7 @@ from tensorgrad.kernels.vector_math import erf32, exp32
 from tensorgrad.testing.device import STRICT_NUMPY, StrictArray
 
 
-@config.njit(**config.EXACT_JIT)  # no fastmath: inlined into a fastmath loop, exp32 rounds otherwise
+@config.njit(**config.EXACT_JIT)  # inlined into a fastmath loop, exp32 would round otherwise
 def _map(fn, x, out):
     for i in range(x.shape[0]):
         out[i] = fn(x[i])
