@@ -142,6 +142,7 @@ def test_suite_cpu_time_runs_one_model_on_one_thread(tmp_path):
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(out.read_text())["rows"]
     assert (row["model"], row["batch"]) == ("mlp", 128) and row["tensorgrad_cpu_ms"] > 0
+    assert row["tensorgrad_infer_ms"] > 0 and len(row["all_infer_ms"]["tensorgrad"]) == 2
     assert len(row["cpu_ms"]["tensorgrad"]) == 2 and "load average" in done.stdout
 
 
