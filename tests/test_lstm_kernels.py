@@ -34,3 +34,31 @@ def test_fused_lstm_matches_the_array_path(dtype, proj):
 def test_other_dtypes_take_the_array_path():
     x = np.zeros((2, 1, 4), np.float16)
     assert cpu_lstm.lstm_forward(x, x[0, :, :1], x[0, :, :1], np.zeros((4, 1), np.float16)) is None
+
+
+@pytest.mark.parametrize("forward", [arrays.lstm_forward_arrays, cpu_lstm.lstm_forward])
+def test_without_the_steps_kept_the_outputs_are_the_same_and_the_last_gates_kept(forward):
+    rng = np.random.default_rng(1)
+    steps, batch, hidden = 4, 3, 5
+    x = rng.standard_normal((steps, batch, 4 * hidden)).astype(np.float32)
+    h0, c0 = (rng.standard_normal((batch, hidden)).astype(np.float32) for _ in range(2))
+    w_hh = rng.standard_normal((4 * hidden, hidden)).astype(np.float32)
+    out, acts, tanh_c = forward(x, h0, c0, w_hh, None)
+    out1, acts1, tanh_c1 = forward(x, h0, c0, w_hh, None, keep_steps=False)
+    np.testing.assert_array_equal(out1, out)
+    assert acts1.shape == (1, batch, 4 * hidden) and tanh_c1.shape == (1, batch, hidden)
+    np.testing.assert_array_equal(acts1[0], acts[-1])
+    np.testing.assert_array_equal(tanh_c1[0], tanh_c[-1])
+
+
+def test_an_lstm_under_no_grad_gives_the_outputs_it_gives_with_grad():
+    import tensorgrad as tg
+
+    tg.manual_seed(0)
+    lstm = tg.nn.LSTM(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+    x = tg.randn(3, 7, 6)
+    with_grad, (h, c) = lstm(x)
+    with tg.no_grad():
+        without, (h1, c1) = lstm(x)
+    for a, b in ((with_grad, without), (h, h1), (c, c1)):
+        np.testing.assert_array_equal(a.detach().numpy(), b.numpy())

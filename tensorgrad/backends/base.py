@@ -70,7 +70,7 @@ class Backend:
 
     # -- fused recurrences: None where the backend has none, and ``ops.recurrent_arrays``' array
     # path runs (the same contract) -------------------------------------------------------
-    def lstm_forward(self, x, h0, c0, w_hh, w_hr):
+    def lstm_forward(self, x, h0, c0, w_hh, w_hr, keep_steps=True):
         return None
 
     def lstm_backward(self, grad, c0, w_hh, w_hr, out, acts, tanh_c):

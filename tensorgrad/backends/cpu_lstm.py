@@ -20,36 +20,38 @@ def _fits(*arrays) -> bool:
 
 def _gate_scale(hidden: int, dtype) -> np.ndarray:
     """1/2 for the sigmoid gates i, f, o, 1 for g: tanh(scale * pre) gives every gate in one
-    pass. Scaling by a power of two is exact, so it is folded into W_hh and x once."""
+    pass. Scaling by a power of two is exact, so it is folded into W_hh once and into each
+    step's input projection as it is added (``kernels.lstm.add_scaled``)."""
     scale = np.full(4 * hidden, 0.5, dtype)
     scale[2 * hidden : 3 * hidden] = 1.0
     return scale
 
 
-def lstm_forward(x, h0, c0, w_hh, w_hr=None):
+def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
     """``recurrent_arrays.lstm_forward``, or None when the arrays do not fit."""
     if x.shape[0] == 0 or not _fits(x, h0, c0, w_hh, w_hr):
         return None
     steps, batch, hidden, proj = x.shape[0], x.shape[1], c0.shape[-1], h0.shape[-1]
     scale = _gate_scale(hidden, x.dtype)
     w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)
-    x_scaled = x * scale
     w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
-    acts = np.empty((steps, batch, 4 * hidden), x.dtype)
+    kept = steps if keep_steps else 1
+    acts = np.empty((kept, batch, 4 * hidden), x.dtype)
     out = np.empty((steps, batch, proj + hidden), x.dtype)
-    tanh_c = np.empty((steps, batch, hidden), x.dtype)
+    tanh_c = np.empty((kept, batch, hidden), x.dtype)
     prev, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
     for t in range(steps):
-        a, state = acts[t], out[t]
+        k = t if keep_steps else 0
+        a, state, th = acts[k], out[t], tanh_c[k]
         np.matmul(prev[:, :proj], w_t, out=a)
-        a += x_scaled[t]
+        klstm.add_scaled(a, x[t], scale)
         np.tanh(a, out=a)
         klstm.cell_forward(a, prev, state, proj, half)
-        np.tanh(state[:, proj:], out=tanh_c[t])
+        np.tanh(state[:, proj:], out=th)
         if w_hr_t is None:
-            np.multiply(a[:, 3 * hidden :], tanh_c[t], out=state[:, :proj])
+            np.multiply(a[:, 3 * hidden :], th, out=state[:, :proj])
         else:
-            np.matmul(a[:, 3 * hidden :] * tanh_c[t], w_hr_t, out=state[:, :proj])
+            np.matmul(a[:, 3 * hidden :] * th, w_hr_t, out=state[:, :proj])
         prev = state
     return out, acts, tanh_c
 

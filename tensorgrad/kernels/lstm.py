@@ -12,6 +12,16 @@ from .config import EXACT_JIT, njit
 
 
 @njit(**EXACT_JIT)
+def add_scaled(acts, x, scale):
+    """``acts += x * scale`` (rows (N, 4H), ``scale`` (4H,)): a step's input projection scaled
+    and added in one pass, so the whole sequence's is never scaled into a new array."""
+    for n in range(acts.shape[0]):
+        a, x_n = acts[n], x[n]
+        for j in range(a.size):
+            a[j] = a[j] + x_n[j] * scale[j]
+
+
+@njit(**EXACT_JIT)
 def cell_forward(acts, prev, state, proj, half):
     """``acts`` (N, 4H): tanh of the scaled pre-activations in, the gates i, f, g, o out
     (sigmoid x = 0.5 tanh(x/2) + 0.5); ``state[:, proj:]`` = c_t = f c_{t-1} + i g, with

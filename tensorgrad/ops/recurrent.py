@@ -94,7 +94,10 @@ def _rnn_scan_vjp(grad, out, x_proj, h0, w_hh, hs, *, nonlinearity, reverse):
 
 # -- LSTM --------------------------------------------------------------------------------------
 def _lstm_scan_forward(x_proj, h0, c0, w_hh, *w_hr, reverse):
-    out, acts, tanh_c = arrays.lstm_forward(_flip(x_proj, reverse), h0, c0, w_hh, *w_hr)
+    # without grad mode no node is recorded, so no backward needs every step's gates
+    keep = is_grad_enabled()
+    x_proj = _flip(x_proj, reverse)
+    out, acts, tanh_c = arrays.lstm_forward(x_proj, h0, c0, w_hh, *w_hr, keep_steps=keep)
     return _flip(out, reverse), (out, acts, tanh_c)
 
 

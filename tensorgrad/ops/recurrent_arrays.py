@@ -63,26 +63,32 @@ def _lstm_gate_scales(xp, hidden: int, dtype) -> tuple:
     return half, offset
 
 
-def lstm_forward(x, h0, c0, w_hh, w_hr=None) -> tuple:
+def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True) -> tuple:
     """``lstm_forward_arrays``, or the backend's fused kernels where it has them (the CPU)."""
-    fused = backend_of(x).lstm_forward(x, h0, c0, w_hh, w_hr)
-    return lstm_forward_arrays(x, h0, c0, w_hh, w_hr) if fused is None else fused
+    fused = backend_of(x).lstm_forward(x, h0, c0, w_hh, w_hr, keep_steps)
+    if fused is None:
+        return lstm_forward_arrays(x, h0, c0, w_hh, w_hr, keep_steps)
+    return fused
 
 
-def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None) -> tuple:
+def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None, keep_steps=True) -> tuple:
     """(out (T, N, P + H) holding [h_t, c_t], the activated gates i, f, g, o (T, N, 4H),
-    tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without)."""
+    tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without).
+    ``keep_steps=False`` (no backward to come): the gates and tanh(c_t) of the last step only,
+    (1, N, ...), one step's buffers that stay in cache."""
     xp = array_module(x)
     steps, batch, hidden, proj = x.shape[0], x.shape[1], c0.shape[-1], h0.shape[-1]
     scale, offset = _lstm_gate_scales(xp, hidden, x.dtype)
     w_t = xp.ascontiguousarray(w_hh.T)  # a small batch's matmul is fastest on this layout
     w_hr_t = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
-    acts = xp.empty(x.shape, x.dtype)
+    kept = steps if keep_steps else min(steps, 1)
+    acts = xp.empty((kept,) + x.shape[1:], x.dtype)
     out = xp.empty((steps, batch, proj + hidden), x.dtype)
-    tanh_c = xp.empty((steps, batch, hidden), x.dtype)
+    tanh_c = xp.empty((kept, batch, hidden), x.dtype)
     h, c = h0, c0
     for t in range(steps):
-        a = xp.matmul(h, w_t, out=acts[t])
+        k = t if keep_steps else 0
+        a = xp.matmul(h, w_t, out=acts[k])
         a += x[t]
         a *= scale
         xp.tanh(a, out=a)
@@ -91,12 +97,12 @@ def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None) -> tuple:
         i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
         c = xp.multiply(f, c, out=out[t, :, proj:])
         c += i * g
-        xp.tanh(c, out=tanh_c[t])
+        xp.tanh(c, out=tanh_c[k])
         if w_hr_t is None:
-            h = xp.multiply(o, tanh_c[t], out=out[t, :, :proj])
+            h = xp.multiply(o, tanh_c[k], out=out[t, :, :proj])
         else:
             h = out[t, :, :proj]
-            h[...] = (o * tanh_c[t]) @ w_hr_t
+            h[...] = (o * tanh_c[k]) @ w_hr_t
     return out, acts, tanh_c
 
 
