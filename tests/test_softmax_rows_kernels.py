@@ -59,3 +59,22 @@ def test_row_softmax_backward_is_the_softmax_vjp(rng):
     want = p64 * (dp - (p64 * dp).sum(-1, keepdims=True)) * 0.5
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(got, attention_arrays.softmax_rows_backward(np, probs, dp, 0.5))
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 7, 8, 13, 50, 64])
+def test_row_softmax_matches_the_array_code_for_a_nan_or_inf_at_every_position(rng, width):
+    rows = []
+    for special in (np.nan, np.inf, -np.inf):
+        for j in range(width):  # each of the four running maxima and the tail
+            row = rng.standard_normal(width).astype(np.float32) * 4
+            row[j] = special
+            rows.append(row)
+    rows.append(np.full(width, -np.inf, np.float32))
+    rows.append(rng.standard_normal(width).astype(np.float32) * 30)
+    scores = np.stack(rows)
+    with np.errstate(invalid="ignore"):
+        got = cpu_attention._softmax(np, scores.copy())
+        want = attention_arrays.softmax_rows(np, scores.copy())
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.isnan(got).any(-1), np.isnan(scores).any(-1)
+                                  | np.isposinf(scores).any(-1))  # fmt: skip
