@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tensorgrad.backends import attention_arrays, batch_threads, cpu_attention
+from tensorgrad.kernels import softmax_rows as ksoft
 from tensorgrad.testing.device import STRICT_NUMPY, StrictArray
 
 
@@ -78,3 +79,22 @@ def test_row_softmax_matches_the_array_code_for_a_nan_or_inf_at_every_position(r
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.isnan(got).any(-1), np.isnan(scores).any(-1)
                                   | np.isposinf(scores).any(-1))  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1, 2, 14, 24, 25, 50, 128, 129])
+def test_row_softmax_and_its_vjp_give_the_array_codes_bits_over_partial_blocks(rng, width):
+    # rows 5:140 of 150: a first block starting off the array's start, a last one partial
+    scores = (rng.standard_normal((150, width)) * 4).astype(np.float32)
+    scores[7, -1], scores[70, 0], scores[139, width // 2] = np.nan, np.inf, -np.inf
+    scores[66] = -np.inf
+    dp = rng.standard_normal((150, width)).astype(np.float32)
+    got, want = scores.copy(), scores.copy()
+    with np.errstate(invalid="ignore"):
+        ksoft.softmax_rows32(got, 5, 140)
+        want[5:140] = attention_arrays.softmax_rows(np, want[5:140])
+    np.testing.assert_array_equal(got, want)
+    probs = np.nan_to_num(want)
+    got_dp, want_dp = dp.copy(), dp.copy()
+    ksoft.softmax_rows_grad32(probs, got_dp, np.float32(0.25), 5, 140)
+    want_dp[5:140] = attention_arrays.softmax_rows_backward(np, probs[5:140], want_dp[5:140], 0.25)
+    np.testing.assert_array_equal(got_dp, want_dp)
