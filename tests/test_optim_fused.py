@@ -45,7 +45,7 @@ def test_sgd(rng, dtype, momentum, dampening, nesterov, weight_decay, maximize):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
-    "weight_decay, decoupled, maximize", itertools.product([0.0, 0.02], [False, True], [0, 1])
+    "weight_decay, decoupled, maximize", list(itertools.product([0.0, 0.02], [False, True], [0, 1]))
 )
 def test_adam(rng, dtype, weight_decay, decoupled, maximize):
     hyper = dict(lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=weight_decay,
