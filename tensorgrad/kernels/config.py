@@ -15,8 +15,9 @@ step 3.5x slower than pinning one of them to 1 thread):
   threads; ``set_threads(kernels=N)`` (or PyTorch's ``tg.set_num_threads(N)``) changes it later.
 - BLAS is limited to 1 thread (``TENSORGRAD_BLAS_THREADS`` or ``set_threads(blas=N)``
   override it), and GEMMs use the cores through the same pool: a big product (a linear layer's
-  forward and both gradients) is split into row blocks, one one-thread BLAS call per kernel
-  thread (``tensorgrad.backends.cpu_matmul``); a strided convolution runs its GEMM on each
+  forward and both gradients) is split into blocks of rows or columns, one one-thread BLAS
+  call per kernel thread (``tensorgrad.backends.cpu_matmul``; float blocks are handed over
+  without the GIL, ``kernels.gemm_handoff``); a strided convolution runs its GEMM on each
   batch slice. BLAS's own threads spin while they wait: measured on a 2-core machine, OpenBLAS
   with 2 threads made the LeNet kernel benchmark 20x slower whenever the other core was busy
   (and the MLP's step 7-10 ms -> 30-190 ms), where the pool's threads spin for ~0.2 ms at

@@ -1,0 +1,146 @@
+"""Handing row blocks of a GEMM to spinning kernel threads without the GIL.
+
+A worker of ``tensorgrad.backends.batch_threads`` that sees a Python slice must take the GIL
+to run it, and the caller holds the GIL until its own slice releases it: the worker starts
+~50 us late, as long as half of a 128 x 128 x 512 product. A GEMM slice needs no Python: the
+caller writes its arguments into a slot (a row of ``slots``) and posts it, the worker claims
+it while it spins (``serve_while_waiting``) and calls BLAS from here (``cblas.call_gemm``),
+and the caller, also without the GIL (``split_gemm``), runs its own block, runs every slot no
+worker has claimed, and waits for the claimed ones. Each slot is claimed exactly once (a
+compare-and-swap), by a worker or by its caller, so a caller never waits for a worker that is
+not already running its block.
+
+A slot: ``[state, address, double, ta, tb, m, n, k, a, lda, b, ldb, c, ldc]``, the last 11
+being ``call_gemm``'s arguments.
+"""
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from .cblas import call_gemm
+from .config import njit
+from .spin import _load_relaxed, _pause_and_clock
+
+FREE, POSTED, CLAIMED, DONE = 0, 1, 2, 3
+STATE, ADDRESS, DOUBLE, ARGS = 0, 1, 2, 3
+SLOT_FIELDS = ARGS + 11
+
+
+def new_slots(count: int) -> np.ndarray:
+    """``count`` free slots."""
+    return np.zeros((count, SLOT_FIELDS), np.int64)
+
+
+def _element(context, builder, array_type, array, index):
+    data = context.make_array(array_type)(context, builder, array).data
+    return builder.gep(data, [index])
+
+
+@intrinsic
+def _claim(typingctx, slots, row, expected, new):
+    """``slots[row, STATE]``: ``expected`` -> ``new`` atomically; True when it was
+    ``expected``."""
+
+    def codegen(context, builder, signature, args):
+        slots_value, row_value, expected_value, new_value = args
+        offset = builder.mul(row_value, ir.Constant(row_value.type, SLOT_FIELDS))
+        pointer = _element(context, builder, signature.args[0], slots_value, offset)
+        pair = builder.cmpxchg(pointer, expected_value, new_value, "acq_rel", "acquire")
+        return builder.extract_value(pair, 1)
+
+    return types.boolean(slots, row, expected, new), codegen
+
+
+@intrinsic
+def _state(typingctx, slots, row):
+    """``slots[row, STATE]``, read with acquire ordering (the block's output is visible)."""
+
+    def codegen(context, builder, signature, args):
+        offset = builder.mul(args[1], ir.Constant(args[1].type, SLOT_FIELDS))
+        pointer = _element(context, builder, signature.args[0], args[0], offset)
+        return builder.load_atomic(pointer, ordering="acquire", align=8)
+
+    return types.int64(slots, row), codegen
+
+
+@intrinsic
+def _set_state(typingctx, slots, row, value):
+    """``slots[row, STATE] = value`` with release ordering (the fields before it are
+    visible)."""
+
+    def codegen(context, builder, signature, args):
+        offset = builder.mul(args[1], ir.Constant(args[1].type, SLOT_FIELDS))
+        pointer = _element(context, builder, signature.args[0], args[0], offset)
+        builder.store_atomic(args[2], pointer, ordering="release", align=8)
+        return context.get_dummy_value()
+
+    return types.none(slots, row, value), codegen
+
+
+@intrinsic
+def _add(typingctx, counter, value):
+    """``counter[0] += value`` atomically."""
+
+    def codegen(context, builder, signature, args):
+        pointer = _element(context, builder, signature.args[0], args[0], ir.Constant(
+            ir.IntType(64), 0))  # fmt: skip
+        builder.atomic_rmw("add", pointer, args[1], "acq_rel")
+        return context.get_dummy_value()
+
+    return types.none(counter, value), codegen
+
+
+@njit(cache=True, nogil=True)
+def _run(slots, row):
+    slot = slots[row]
+    call_gemm(slot[ADDRESS], slot[DOUBLE], slot[ARGS:])
+    _set_state(slots, row, DONE)
+
+
+@njit(cache=True, nogil=True)
+def _run_a_posted(slots) -> bool:
+    for row in range(slots.shape[0]):
+        if _load_relaxed(slots[row]) == POSTED and _claim(slots, row, POSTED, CLAIMED):
+            _run(slots, row)
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def serve_while_waiting(counter, seen, cycles, bump, slots, spinning):
+    """``spin.wait_for_change`` (True once ``counter[0] != seen``, False after ``cycles``
+    cycles without; ``bump[0] += 1`` first), running the GEMM slots posted meanwhile; the wait
+    starts again after each. ``spinning[0]`` counts the threads in here."""
+    if bump is not None:
+        bump[0] += 1
+    _add(spinning, 1)
+    changed, start, polls = False, _pause_and_clock(), 0
+    while polls < cycles:  # bounded even where the cycle counter reads 0
+        polls += 1
+        if _load_relaxed(counter) != seen:
+            changed = True
+            break
+        if _run_a_posted(slots):
+            start, polls = _pause_and_clock(), 0
+        elif _pause_and_clock() - start > cycles:
+            break
+    _add(spinning, -1)
+    return changed
+
+
+@njit(cache=True, nogil=True)
+def split_gemm(slots, handed, own):
+    """Post slots ``0 .. handed - 1`` (their fields written), run ``own`` (a slot's fields),
+    then every posted slot still unclaimed, wait for the others, and free them all."""
+    for row in range(handed):
+        _set_state(slots, row, POSTED)
+    call_gemm(own[ADDRESS], own[DOUBLE], own[ARGS:])
+    for row in range(handed):
+        if _claim(slots, row, POSTED, CLAIMED):
+            _run(slots, row)
+    for row in range(handed):
+        while _state(slots, row) != DONE:
+            _pause_and_clock()
+        _set_state(slots, row, FREE)
