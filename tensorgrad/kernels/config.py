@@ -20,7 +20,7 @@ step 3.5x slower than pinning one of them to 1 thread):
   without the GIL, ``kernels.gemm_handoff``); a strided convolution runs its GEMM on each
   batch slice. BLAS's own threads spin while they wait: measured on a 2-core machine, OpenBLAS
   with 2 threads made the LeNet kernel benchmark 20x slower whenever the other core was busy
-  (and the MLP's step 7-10 ms -> 30-190 ms), where the pool's threads spin for ~0.2 ms at
+  (and the MLP's step 7-10 ms -> 30-190 ms), where the pool's threads spin for ~2 ms at
   most (``batch_threads``), then wait on a lock.
   ``set_threads`` is the one switch, ``thread_policy()`` reports it.
 
