@@ -158,3 +158,19 @@ def test_a_waiting_worker_runs_a_posted_slot_then_gives_up():
     np.testing.assert_array_equal(out, a @ b)
     counter[0] = 1  # a Python slice handed: back to the caller at once
     assert serve_while_waiting(counter, 0, 50_000_000_000, None, slots, spinning)
+
+
+@needs_blas
+def test_a_product_into_a_given_view(two_threads, monkeypatch):
+    rng = np.random.default_rng(7)
+    state = rng.standard_normal((128, 256)).astype(np.float32)  # [h, c] rows, as the LSTM's
+    w = rng.standard_normal((128, 512)).astype(np.float32)
+    acts = np.full((3, 128, 512), np.nan, np.float32)
+    row = acts[1]
+    assert cpu_matmul.matmul(state[:, :128], w, out=row) is row
+    np.testing.assert_array_equal(row, _python_path(monkeypatch, state[:, :128], w))
+    assert np.isnan(acts[0]).all() and np.isnan(acts[2]).all()
+    wide = np.full((128, 600), np.nan, np.float32)  # a strided target: the blocks write in it
+    cpu_matmul.matmul(state[:, :128], w, out=wide[:, 50:562])
+    np.testing.assert_array_equal(wide[:, 50:562], acts[1])
+    assert np.isnan(wide[:, :50]).all() and np.isnan(wide[:, 562:]).all()

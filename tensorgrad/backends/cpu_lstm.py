@@ -1,12 +1,15 @@
 """The LSTM recurrence on the CPU: per step one BLAS product and one vectorised tanh pass in
 NumPy, the rest of the step in one Numba pass (``tensorgrad.kernels.lstm``), into buffers made
 once per sequence. Same contract and numbers as ``tensorgrad.ops.recurrent_arrays``' array
-path, which serves what these do not take (``None`` back: other dtypes, an empty sequence).
+path, which serves what these do not take (``None`` back: other dtypes, an empty sequence);
+with more than one kernel thread a big step's product runs in blocks on them
+(``cpu_matmul``), whose sums may round differently from one GEMM's.
 """
 
 import numpy as np
 
 from ..kernels import lstm as klstm
+from .cpu_matmul import matmul
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -43,7 +46,7 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
     for t in range(steps):
         k = t if keep_steps else 0
         a, state, th = acts[k], out[t], tanh_c[k]
-        np.matmul(prev[:, :proj], w_t, out=a)
+        matmul(prev[:, :proj], w_t, out=a)
         klstm.add_scaled(a, x[t], scale)
         np.tanh(a, out=a)
         klstm.cell_forward(a, prev, state, proj, half)
@@ -80,5 +83,5 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
             np.matmul(d_proj[t], w_hr, out=dh_full)
         klstm.cell_backward(grad[t], proj, w_hr is None, dh_full, dc, acts[t], prev, c_col,
                             tanh_c[t], d[t], one)  # fmt: skip
-        np.matmul(d[t], w_hh, out=dh)
+        matmul(d[t], w_hh, out=dh)
     return d, dh, dc, d_proj

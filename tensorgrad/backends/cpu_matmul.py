@@ -17,16 +17,18 @@ from ..kernels.gemm_handoff import ARGS, SLOT_FIELDS
 from .batch_threads import batch_slices, run_gemm_blocks, run_slices
 
 
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b``; for 2-D operands, blocks of the output on the kernel threads when it pays."""
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (into ``out`` when given, as ``np.matmul``'s); for 2-D operands, blocks of
+    the output on the kernel threads when it pays."""
     if a.ndim != 2 or b.ndim != 2:
-        return a @ b
+        return np.matmul(a, b, out=out)
     m, n = a.shape[0], b.shape[1]
     by_columns = _columns_first(b, m)
     slices = batch_slices(n if by_columns else m, m * a.shape[1] * n)
     if len(slices) == 1:
-        return a @ b
-    out = np.empty((m, n), dtype=np.result_type(a, b))
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((m, n), dtype=np.result_type(a, b))
     blocks = _gemm_blocks(a, b, out, slices, by_columns)
     if blocks is not None and run_gemm_blocks(blocks):
         return out
@@ -57,7 +59,9 @@ def _gemm_blocks(a, b, out, slices, by_columns) -> np.ndarray | None:
     address = cblas.GEMM.get(out.dtype.str[1:])
     if address is None or a.dtype != out.dtype or b.dtype != out.dtype:
         return None
-    if not (a.flags.aligned and b.flags.aligned) or min(a.shape + b.shape) < 2:
+    if not (a.flags.aligned and b.flags.aligned and out.flags.aligned):
+        return None
+    if min(a.shape + b.shape) < 2 or out.shape != (a.shape[0], b.shape[1]):
         return None
     if min(s.stop - s.start for s in slices) < 2:
         return None
@@ -65,10 +69,15 @@ def _gemm_blocks(a, b, out, slices, by_columns) -> np.ndarray | None:
     blocks = np.zeros((len(parts), SLOT_FIELDS), np.int64)
     blocks[:, 1], blocks[:, 2] = address, out.dtype == np.float64
     for row, (x, y, z) in enumerate(parts):
-        x_layout, y_layout = cblas.layout(x), cblas.layout(y)
-        if x_layout is None or y_layout is None:
+        x_layout, y_layout, z_layout = cblas.layout(x), cblas.layout(y), cblas.layout(z)
+        if (
+            x_layout is None
+            or y_layout is None
+            or z_layout is None
+            or z_layout[0] != cblas.NO_TRANS
+        ):
             return None
         blocks[row, ARGS:] = (x_layout[0], y_layout[0], x.shape[0], y.shape[1], x.shape[1],
                               x.ctypes.data, x_layout[1], y.ctypes.data, y_layout[1],
-                              z.ctypes.data, z.strides[0] // z.itemsize)  # fmt: skip
+                              z.ctypes.data, z_layout[1])  # fmt: skip
     return blocks
