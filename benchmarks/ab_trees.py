@@ -4,6 +4,7 @@
                                   [--optimizer sgd] [--steps 20] [--rounds 15] [--json PATH]
     python benchmarks/ab_trees.py BEFORE_DIR AFTER_DIR --cases bench_layers2:lstm ...
                                   [--repeats 5] [--rounds 15] [--json PATH]
+    python benchmarks/ab_trees.py BEFORE_DIR AFTER_DIR --suite mlp --batch 128 [--steps 20]
 
 Each tree (a checkout, or ``git archive`` of a commit unpacked into a folder) runs in its own
 worker process with that tree first on ``PYTHONPATH``; the two take turns command by command,
@@ -14,7 +15,8 @@ to 2x for whichever tree ran then; the median of the paired per-round ratios (af
 is the figure that survives that, and the table prints it next to each tree's median and
 minimum. With ``--cases`` the trees time cases of the comparison scripts instead
 (``SCRIPT:NAME``, e.g. ``bench_new_ops:embedding``: that script's ``measure``, from this
-folder, on each tree's tensorgrad), case by case.
+folder, on each tree's tensorgrad), case by case. With ``--suite`` they run one of
+``suite.py``'s models (the MLP, the LSTM, ... with their optimizers) on real MNIST batches.
 """
 
 import argparse
@@ -44,10 +46,34 @@ def case_worker() -> None:
         print(json.dumps(measured), flush=True)
 
 
+def suite_worker(args) -> None:
+    """Serve one tree with ``suite.py``'s model ``args.suite`` on real MNIST batches (its
+    ``Session``): ``steps N`` or ``infer`` per line, seconds back per line."""
+    import tensorgrad as tg
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from suite import Session
+    from train_lenet5 import _mnist_file
+
+    session = Session(tg, args.suite, args.batch, _mnist_file())
+    session.steps(3)  # warm-up: JIT cache, allocator
+    session.infer()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "steps":
+            seconds = session.steps(int(rest[0])) * int(rest[0])  # Session's is per step
+        else:
+            seconds = session.infer()
+        print(seconds, flush=True)
+
+
 def worker(args) -> None:
     """Serve one tree: ``steps N`` or ``infer`` per line, seconds back per line."""
     if args.cases:
         return case_worker()
+    if args.suite:
+        return suite_worker(args)
     import tensorgrad as tg
     from models.registry import create_model
 
@@ -95,6 +121,7 @@ class Tree:
                    "--model", args.model, "--batch", str(args.batch),
                    "--optimizer", args.optimizer]  # fmt: skip
         command += ["--cases", "-"] if args.cases else []
+        command += ["--suite", args.suite] if args.suite else []
         self.label = label
         self.process = subprocess.Popen(
             command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -124,6 +151,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cases", nargs="+", help="SCRIPT:NAME cases to time instead")
+    parser.add_argument("--suite", help="time suite.py's model of this name instead (its "
+                        "optimizer, real MNIST batches)")  # fmt: skip
     parser.add_argument("--repeats", type=int, default=5, help="per case and round")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -146,7 +175,8 @@ def main() -> None:
             tree.close()
     rows = [{"measurement": key, **_paired(times["before"][key], times["after"][key])}
             for key in ("step_s", "inference_s")]  # fmt: skip
-    print(f"{args.model}, batch {args.batch}, {args.optimizer}: {args.rounds} rounds taking "
+    what = f"suite {args.suite}" if args.suite else f"{args.model}, {args.optimizer}"
+    print(f"{what}, batch {args.batch}: {args.rounds} rounds taking "
           f"turns; load average (1 min) {load_before:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
     print_table(rows, list(rows[0]))
     write_json(args.json, {"environment": environment(), "args": vars(args), "rows": rows,

@@ -71,6 +71,19 @@ def test_ab_trees_compares_two_trees_round_by_round(tmp_path):
     assert all(r["after/before"] > 0 for r in result["rows"])
 
 
+def test_ab_trees_compares_a_suite_model_of_two_trees(tmp_path):
+    out = tmp_path / "ab_suite.json"
+    root = str(SCRIPT.parents[1])
+    command = [sys.executable, str(SCRIPT.with_name("ab_trees.py")), root, root, "--suite", "mlp",
+               "--batch", "16", "--steps", "2", "--rounds", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [r["measurement"] for r in result["rows"]] == ["step_s", "inference_s"]
+    assert all(len(result["times"][tree]["inference_s"]) == 2 for tree in ("before", "after"))
+    assert all(r["after/before"] > 0 for r in result["rows"]) and "suite mlp" in done.stdout
+
+
 def test_ab_trees_compares_benchmark_cases_of_two_trees(tmp_path):
     out = tmp_path / "ab_cases.json"
     root = str(SCRIPT.parents[1])
