@@ -22,8 +22,10 @@ def test_packed_attention_on_the_cpu_gives_the_array_codes_bits(rng, monkeypatch
     qkv = (rng.standard_normal((5, length, 24)) * 3).astype(np.float32)
     grad = rng.standard_normal((5, length, 8)).astype(np.float32)
     mask = _causal(length) if masked else None
-    out, probs = cpu_attention.packed_attention(qkv, mask, 2, 0.5)
-    dqkv = cpu_attention.packed_attention_backward(grad, qkv, probs, 2, 0.5)
+    out, saved = cpu_attention.packed_attention(qkv, mask, 2, 0.5)
+    dqkv = cpu_attention.packed_attention_backward(grad, qkv, saved, 2, 0.5)
+    assert len(saved[0]) == 2  # the batch in two slices
+    probs = np.concatenate(saved[1])  # the slices' saved probabilities
     strict_mask = None if mask is None else StrictArray(mask)
     s_out, s_probs = attention_arrays.packed_attention(
         STRICT_NUMPY, StrictArray(qkv), strict_mask, 2, 0.5

@@ -1,6 +1,7 @@
 """The CPU's packed self-attention: ``attention_arrays``' code with float32's row softmax and
-its VJP as Numba passes (``tensorgrad.kernels.softmax_rows``), the rows split across the kernel
-threads when it pays; other dtypes take the array code whole."""
+its VJP as Numba passes (``tensorgrad.kernels.softmax_rows``), on slices of the batch across
+the kernel threads when it pays (the rows of a slice split again when it runs alone); other
+dtypes take the array code for the softmax."""
 
 import numpy as np
 
@@ -38,9 +39,34 @@ def _softmax_backward(xp, probs, dp, scale: float):
 _ROWS = (_softmax, _softmax_backward)
 
 
+def _image_slices(qkv) -> list[slice]:
+    """Slices of the batch for the kernel threads, by the products' multiply-adds (q k^T and
+    p v: 2 L^2 E per image)."""
+    n, length, width = qkv.shape
+    return batch_slices(n, 2 * n * length * length * (width // 3))
+
+
 def packed_attention(qkv, mask, heads: int, scale: float):
-    return attention_arrays.packed_attention(np, qkv, mask, heads, scale, _ROWS)
+    """``attention_arrays.packed_attention`` on slices of the batch, one per kernel thread
+    (each image's products and rows are computed alike in any slice: the same numbers); the
+    saved probabilities stay in the slices' arrays, with the slices."""
+    slices = _image_slices(qkv)
+    parts = run_slices(
+        lambda s: attention_arrays.packed_attention(np, qkv[s], mask, heads, scale, _ROWS), slices
+    )
+    out = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
+    return out, (slices, [p[1] for p in parts])
 
 
 def packed_attention_backward(grad, qkv, saved, heads: int, scale: float):
-    return attention_arrays.packed_attention_backward(np, grad, qkv, saved, heads, scale, _ROWS)
+    slices, probs = saved
+
+    def backward(part):  # part: slice(k, k + 1), the forward's k-th slice
+        k = part.start
+        s = slices[k]
+        return attention_arrays.packed_attention_backward(
+            np, grad[s], qkv[s], probs[k], heads, scale, _ROWS
+        )
+
+    parts = run_slices(backward, [slice(k, k + 1) for k in range(len(slices))])
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
