@@ -19,6 +19,8 @@ from tensorgrad.kernels.gemm_handoff import (
     split_gemm,
 )
 
+# the hand-off exists only where NumPy's wheel bundles OpenBLAS with 64-bit ints (Linux, macOS
+# and Windows wheels do); another NumPy build takes the Python slices, which the rest covers
 needs_blas = pytest.mark.skipif(not cblas.GEMM, reason="NumPy's BLAS has no cblas_?gemm64_")
 
 

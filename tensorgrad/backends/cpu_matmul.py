@@ -2,10 +2,10 @@
 
 BLAS's own threads spin while they wait for work, and spinning against the kernel threads or a
 busy neighbour made steps 3.5-20x slower (``tensorgrad.kernels.config``); the kernel threads
-wait on a lock instead. So a product worth splitting is cut into row blocks of ``a``, one per
-kernel thread, each a one-thread BLAS GEMM into its own rows of the output: both cores for a
-GEMM-heavy model (an MLP's step), no reduction, and the split depends only on the shapes and
-the thread count. Float matrices go to the workers without the GIL (NumPy's own ``cblas_?gemm``
+wait on a lock instead. So a product worth splitting is cut into row blocks of ``a`` (or
+column blocks of a transposed weight ``b``), one per kernel thread, each a one-thread BLAS GEMM
+into its own block of the output: both cores for a GEMM-heavy model (an MLP's step), no
+reduction, and the split depends only on the shapes and the thread count. Float matrices go to the workers without the GIL (NumPy's own ``cblas_?gemm``
 called from a kernel, ``kernels.gemm_handoff``), others as Python slices; the numbers are
 ``np.matmul``'s of each block either way.
 """
@@ -48,7 +48,8 @@ def _columns_first(b: np.ndarray, m: int) -> bool:
     weight (its columns contiguous) at least as wide as ``a`` is tall, as in a linear layer's
     forward. Measured on 128 x 784 @ 784 x 512 (one thread per half): a half of the columns
     447 us, of the rows 551 (each row block packs all of ``b``)."""
-    return b.shape[1] >= m and cblas.layout(b) is not None and cblas.layout(b)[0] == cblas.TRANS
+    b_layout = cblas.layout(b)
+    return b.shape[1] >= m and b_layout is not None and b_layout[0] == cblas.TRANS
 
 
 def _gemm_blocks(a, b, out, slices, by_columns) -> np.ndarray | None:

@@ -1,4 +1,4 @@
-"""Handing row blocks of a GEMM to spinning kernel threads without the GIL.
+"""Handing blocks of a GEMM to spinning kernel threads without the GIL.
 
 A worker of ``tensorgrad.backends.batch_threads`` that sees a Python slice must take the GIL
 to run it, and the caller holds the GIL until its own slice releases it: the worker starts
@@ -38,16 +38,21 @@ def _element(context, builder, array_type, array, index):
     return builder.gep(data, [index])
 
 
+def _state_pointer(context, builder, signature, args):
+    """The address of ``slots[row, STATE]`` for an intrinsic called as ``(slots, row, ...)``."""
+    row = args[1]
+    offset = builder.mul(row, ir.Constant(row.type, SLOT_FIELDS))
+    return _element(context, builder, signature.args[0], args[0], offset)
+
+
 @intrinsic
 def _claim(typingctx, slots, row, expected, new):
     """``slots[row, STATE]``: ``expected`` -> ``new`` atomically; True when it was
     ``expected``."""
 
     def codegen(context, builder, signature, args):
-        slots_value, row_value, expected_value, new_value = args
-        offset = builder.mul(row_value, ir.Constant(row_value.type, SLOT_FIELDS))
-        pointer = _element(context, builder, signature.args[0], slots_value, offset)
-        pair = builder.cmpxchg(pointer, expected_value, new_value, "acq_rel", "acquire")
+        pointer = _state_pointer(context, builder, signature, args)
+        pair = builder.cmpxchg(pointer, args[2], args[3], "acq_rel", "acquire")
         return builder.extract_value(pair, 1)
 
     return types.boolean(slots, row, expected, new), codegen
@@ -58,8 +63,7 @@ def _state(typingctx, slots, row):
     """``slots[row, STATE]``, read with acquire ordering (the block's output is visible)."""
 
     def codegen(context, builder, signature, args):
-        offset = builder.mul(args[1], ir.Constant(args[1].type, SLOT_FIELDS))
-        pointer = _element(context, builder, signature.args[0], args[0], offset)
+        pointer = _state_pointer(context, builder, signature, args)
         return builder.load_atomic(pointer, ordering="acquire", align=8)
 
     return types.int64(slots, row), codegen
@@ -71,8 +75,7 @@ def _set_state(typingctx, slots, row, value):
     visible)."""
 
     def codegen(context, builder, signature, args):
-        offset = builder.mul(args[1], ir.Constant(args[1].type, SLOT_FIELDS))
-        pointer = _element(context, builder, signature.args[0], args[0], offset)
+        pointer = _state_pointer(context, builder, signature, args)
         builder.store_atomic(args[2], pointer, ordering="release", align=8)
         return context.get_dummy_value()
 
