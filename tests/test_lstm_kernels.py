@@ -62,3 +62,44 @@ def test_an_lstm_under_no_grad_gives_the_outputs_it_gives_with_grad():
         without, (h1, c1) = lstm(x)
     for a, b in ((with_grad, without), (h, h1), (c, c1)):
         np.testing.assert_array_equal(a.detach().numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("proj", [None, 16])
+def test_row_blocks_on_the_kernel_threads_give_each_rows_array_path_bits(proj):
+    """With more than one kernel thread the batch runs in row blocks, the whole sequence each
+    way: every block's numbers are the array path's for those rows alone, bit for bit."""
+    import tensorgrad as tg
+    from tensorgrad.backends.batch_threads import batch_slices
+
+    rng = np.random.default_rng(2)
+    steps, batch, hidden = 3, 515, 64
+    p = hidden if proj is None else proj
+    x = rng.standard_normal((steps, batch, 4 * hidden)).astype(np.float32)
+    h0 = rng.standard_normal((batch, p)).astype(np.float32)
+    c0 = rng.standard_normal((batch, hidden)).astype(np.float32)
+    w_hh = (rng.standard_normal((4 * hidden, p)) / 8).astype(np.float32)
+    w_hr = None if proj is None else (rng.standard_normal((proj, hidden)) / 8).astype(np.float32)
+    grad = rng.standard_normal((steps, batch, p + hidden)).astype(np.float32)
+    before = tg.get_num_threads()
+    try:
+        for threads in (2, 3):
+            tg.set_num_threads(threads)
+            blocks = batch_slices(batch, batch * p * 4 * hidden)
+            assert len(blocks) == threads
+            forward = cpu_lstm.lstm_forward(x, h0, c0, w_hh, w_hr)
+            backward = cpu_lstm.lstm_backward(grad, c0, w_hh, w_hr, *forward)
+            for r in blocks:
+                want = arrays.lstm_forward_arrays(x[:, r], h0[r], c0[r], w_hh, w_hr)
+                for a, b in zip(want, forward):
+                    np.testing.assert_array_equal(b[:, r], a)
+                got = arrays.lstm_backward_arrays(
+                    np.ascontiguousarray(grad[:, r]), c0[r], w_hh, w_hr, *want
+                )
+                d, dh, dc, d_proj = backward
+                np.testing.assert_array_equal(d[:, r], got[0])
+                np.testing.assert_array_equal(dh[r], got[1])
+                np.testing.assert_array_equal(dc[r], got[2])
+                if proj is not None:
+                    np.testing.assert_array_equal(d_proj[:, r], got[3])
+    finally:
+        tg.set_num_threads(before)

@@ -1,15 +1,18 @@
 """The LSTM recurrence on the CPU: per step one BLAS product and one vectorised tanh pass in
 NumPy, the rest of the step in one Numba pass (``tensorgrad.kernels.lstm``), into buffers made
 once per sequence. Same contract and numbers as ``tensorgrad.ops.recurrent_arrays``' array
-path, which serves what these do not take (``None`` back: other dtypes, an empty sequence);
-with more than one kernel thread a big step's product runs in blocks on them
-(``cpu_matmul``), whose sums may round differently from one GEMM's.
+path, which serves what these do not take (``None`` back: other dtypes, an empty sequence).
+
+The rows of a batch never meet in the recurrence, so with more than one kernel thread the
+whole sequence runs in row blocks, one per thread (``batch_threads``), forward and back: one
+hand-off per layer instead of one per step. A block's products are one-thread GEMMs on its rows,
+whose sums may round differently from one GEMM over the whole batch.
 """
 
 import numpy as np
 
 from ..kernels import lstm as klstm
-from .cpu_matmul import matmul
+from .batch_threads import batch_slices, run_slices
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -42,20 +45,25 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
     acts = np.empty((kept, batch, 4 * hidden), x.dtype)
     out = np.empty((steps, batch, proj + hidden), x.dtype)
     tanh_c = np.empty((kept, batch, hidden), x.dtype)
-    prev, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
-    for t in range(steps):
-        k = t if keep_steps else 0
-        a, state, th = acts[k], out[t], tanh_c[k]
-        matmul(prev[:, :proj], w_t, out=a)
-        klstm.add_scaled(a, x[t], scale)
-        np.tanh(a, out=a)
-        klstm.cell_forward(a, prev, state, proj, half)
-        np.tanh(state[:, proj:], out=th)
-        if w_hr_t is None:
-            np.multiply(a[:, 3 * hidden :], th, out=state[:, :proj])
-        else:
-            np.matmul(a[:, 3 * hidden :] * th, w_hr_t, out=state[:, :proj])
-        prev = state
+    start, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
+
+    def rows(r):
+        prev = start[r]
+        for t in range(steps):
+            k = t if keep_steps else 0
+            a, state, th = acts[k, r], out[t, r], tanh_c[k, r]
+            np.matmul(prev[:, :proj], w_t, out=a)
+            klstm.add_scaled(a, x[t, r], scale)
+            np.tanh(a, out=a)
+            klstm.cell_forward(a, prev, state, proj, half)
+            np.tanh(state[:, proj:], out=th)
+            if w_hr_t is None:
+                np.multiply(a[:, 3 * hidden :], th, out=state[:, :proj])
+            else:
+                np.matmul(a[:, 3 * hidden :] * th, w_hr_t, out=state[:, :proj])
+            prev = state
+
+    run_slices(rows, batch_slices(batch, batch * proj * 4 * hidden))  # a step's product's work
     return out, acts, tanh_c
 
 
@@ -76,12 +84,17 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
     else:
         d_proj = np.empty((steps, batch, proj), acts.dtype)
         dh_full = np.empty((batch, hidden), acts.dtype)
-    for t in range(steps - 1, -1, -1):
-        prev, c_col = (c0, 0) if t == 0 else (out[t - 1], proj)
-        if w_hr is not None:
-            np.add(grad[t, :, :proj], dh, out=d_proj[t])
-            np.matmul(d_proj[t], w_hr, out=dh_full)
-        klstm.cell_backward(grad[t], proj, w_hr is None, dh_full, dc, acts[t], prev, c_col,
-                            tanh_c[t], d[t], one)  # fmt: skip
-        matmul(d[t], w_hh, out=dh)
+
+    def rows(r):
+        dh_r, dc_r, dh_full_r = dh[r], dc[r], dh_full[r]
+        for t in range(steps - 1, -1, -1):
+            prev, c_col = (c0[r], 0) if t == 0 else (out[t - 1, r], proj)
+            if w_hr is not None:
+                np.add(grad[t, r, :proj], dh_r, out=d_proj[t, r])
+                np.matmul(d_proj[t, r], w_hr, out=dh_full_r)
+            klstm.cell_backward(grad[t, r], proj, w_hr is None, dh_full_r, dc_r, acts[t, r],
+                                prev, c_col, tanh_c[t, r], d[t, r], one)  # fmt: skip
+            np.matmul(d[t, r], w_hh, out=dh_r)
+
+    run_slices(rows, batch_slices(batch, batch * proj * 4 * hidden))
     return d, dh, dc, d_proj

@@ -2,12 +2,12 @@
 
 BLAS's own threads spin while they wait for work, and spinning against the kernel threads or a
 busy neighbour made steps 3.5-20x slower (``tensorgrad.kernels.config``); the kernel threads
-wait on a lock instead. So a product worth splitting is cut into row blocks of ``a`` (or
-column blocks of a transposed weight ``b``), one per kernel thread, each a one-thread BLAS GEMM
-into its own block of the output: both cores for a GEMM-heavy model (an MLP's step), no
-reduction, and the split depends only on the shapes and the thread count. Float matrices go to the workers without the GIL (NumPy's own ``cblas_?gemm``
-called from a kernel, ``kernels.gemm_handoff``), others as Python slices; the numbers are
-``np.matmul``'s of each block either way.
+wait on a lock instead. So a product worth splitting is cut into row blocks of ``a`` (or column
+blocks of a transposed weight ``b``), one per kernel thread, each a one-thread BLAS GEMM into
+its own block of the output: both cores for a GEMM-heavy model (an MLP's step), no reduction,
+and the split depends only on the shapes and the thread count. Float matrices go to the workers
+without the GIL (NumPy's own ``cblas_?gemm`` called from a kernel, ``kernels.gemm_handoff``),
+others as Python slices; the numbers are ``np.matmul``'s of each block either way.
 """
 
 import numpy as np
