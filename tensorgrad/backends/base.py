@@ -55,7 +55,7 @@ class Backend:
         """``a @ b`` (the CPU splits big 2-D products across its kernel threads)."""
         return a @ b
 
-    # -- batch normalisation (``tensorgrad.backends.norms``) ------------------------------------
+    # -- batch and layer normalisation (``tensorgrad.backends.norms``) --------------------------
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)
 
@@ -67,6 +67,12 @@ class Backend:
 
     def batch_norm_input_grad(self, g, x, mean, coefficients):
         return norms.batch_norm_input_grad(self.xp, g, x, mean, coefficients)
+
+    def layer_norm_forward(self, x, weight, bias, eps):
+        return norms.layer_norm_forward(self.xp, x, weight, bias, eps)
+
+    def layer_norm_input_grad(self, grad, weight, xhat, invstd):
+        return norms.layer_norm_input_grad(self.xp, grad, weight, xhat, invstd)
 
     # -- fused recurrences: None where the backend has none, and ``ops.recurrent_arrays``' array
     # path runs (the same contract) -------------------------------------------------------

@@ -1,6 +1,6 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch normalisation, GELU, attention's row softmax, scatter-add, the optimizer updates and the
-LSTM's step."""
+batch and layer normalisation, GELU, attention's row softmax, scatter-add, the optimizer
+updates and the LSTM's step."""
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from . import (
     cpu_attention,
     cpu_batchnorm,
     cpu_conv,
+    cpu_layer_norm,
     cpu_lstm,
     cpu_matmul,
     cpu_pool,
@@ -71,6 +72,8 @@ class CpuBackend(Backend):
     batch_norm_eval = staticmethod(cpu_batchnorm.batch_norm_eval)
     batch_norm_sums = staticmethod(cpu_batchnorm.batch_norm_sums)
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
+    layer_norm_forward = staticmethod(cpu_layer_norm.layer_norm_forward)
+    layer_norm_input_grad = staticmethod(cpu_layer_norm.layer_norm_input_grad)
     gelu = staticmethod(cpu_activations.gelu)
     gelu_backward = staticmethod(cpu_activations.gelu_backward)
     matmul = staticmethod(cpu_matmul.matmul)

@@ -1,4 +1,5 @@
-"""Batch normalisation's arithmetic for any array module (the CPU has fused kernels instead).
+"""Batch and layer normalisation's arithmetic for any array module (the CPU has fused kernels
+instead).
 
 ``batch_norm_forward`` gives the output and the per-channel statistics; the backward needs
 two per-channel sums, ``sum g`` and ``sum g * (x - mean)`` (``batch_norm_sums``), from which
@@ -6,7 +7,12 @@ the weight and bias gradients follow and the input gradient is ``dx = g * a + (x
 b + c`` with per-channel coefficients (``input_grad_coefficients``). Channels are dim 1; the
 statistics run over every other dim. A backend may give the statistics in float64 (the CPU
 does); they are (C,) arrays either way.
+
+Layer normalisation runs over the rows of an (N, D) array (the op flattens the normalised dims
+into D): ``layer_norm_forward`` and ``layer_norm_input_grad``.
 """
+
+import numpy as np
 
 
 def _per_channel(xp, *arrays):
@@ -73,3 +79,41 @@ def batch_norm_eval(xp, x, mean, scale, shift):
     out *= scale.reshape(shape)
     out += shift.reshape(shape)
     return out
+
+
+def _row_mean(xp, a, b=None):
+    """The mean of each row of ``a`` (of ``a * b``) as an (N, 1) array of ``a``'s dtype: the sum
+    in float64 (a float32 product is exact there), rounded once. The CPU's kernels
+    (``kernels.layer_norm``) sum in another order and round to the same numbers."""
+    a64 = a.astype(np.float64, copy=False)
+    if b is None:
+        total = a64.sum(-1)
+    else:
+        total = xp.einsum("ij,ij->i", a64, b.astype(np.float64, copy=False))
+    return (total / a.shape[1]).astype(a.dtype).reshape(-1, 1)
+
+
+def layer_norm_forward(xp, x, weight, bias, eps):
+    """``(out, xhat, invstd)`` over the rows of ``x`` (N, D): ``xhat = (x - mean) * invstd``
+    with the biased variance, ``out = xhat * weight + bias`` ((D,) each), or ``xhat`` itself
+    without a weight; ``invstd`` (N, 1)."""
+    xhat = x - _row_mean(xp, x)
+    var = _row_mean(xp, xhat, xhat)
+    invstd = x.dtype.type(1.0) / xp.sqrt(var + x.dtype.type(eps))
+    xhat *= invstd
+    if weight is None:
+        return xhat, xhat, invstd
+    out = xhat * weight
+    out += bias
+    return out, xhat, invstd
+
+
+def layer_norm_input_grad(xp, grad, weight, xhat, invstd):
+    """``invstd * (gw - mean(gw) - xhat * mean(gw * xhat))`` over the rows, ``gw = grad *
+    weight`` (``grad`` without a weight)."""
+    gw = grad if weight is None else grad * weight
+    dx = xhat * _row_mean(xp, gw, xhat)
+    dx += _row_mean(xp, gw)
+    xp.subtract(gw, dx, out=dx)
+    dx *= invstd
+    return dx
