@@ -9,8 +9,8 @@ import pytest
 from tensorgrad.backends import cpu_updates, updates
 
 
-def _steps(fused, reference, make_state, dtype, rng, steps=3):
-    p = rng.standard_normal((3, 5)).astype(dtype)
+def _steps(fused, reference, make_state, dtype, rng, steps=3, shape=(3, 5)):
+    p = rng.standard_normal(shape).astype(dtype)
     p_ref = p.copy()
     state, state_ref = make_state(p), make_state(p)
     for _ in range(steps):
@@ -84,3 +84,50 @@ def test_a_non_contiguous_parameter_takes_the_reference_update(rng):
     cpu_updates.sgd_update(p, np.ones_like(p), None, lr=0.1, momentum=0.0, dampening=0.0,
                            weight_decay=0.0, nesterov=False, maximize=False)  # fmt: skip
     np.testing.assert_array_equal(p, expected)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_a_big_parameter_split_across_the_kernel_threads_gets_the_reference_numbers(rng, threads):
+    import tensorgrad as tg
+    from tensorgrad.backends.batch_threads import batch_slices
+
+    shape = (301, 1001)  # 301,301 elements, split in slices not a multiple of a vector
+    sgd = dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01, nesterov=True,
+               maximize=False)  # fmt: skip
+    adam = dict(lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.02, decoupled=True,
+                maximize=False)  # fmt: skip
+    adadelta = dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.1, maximize=True)
+
+    def sgd_step(update):
+        def step(p, grad, state):
+            state["buf"] = update(p, grad, state.get("buf"), **sgd)
+
+        return step
+
+    def adam_step(update):
+        def step(p, grad, state):
+            state["step"] += 1
+            update(p, grad, state, **adam)
+
+        return step
+
+    def adadelta_step(update):
+        return lambda p, grad, state: update(p, grad, state, **adadelta)
+
+    cases = [
+        (sgd_step, cpu_updates.sgd_update, updates.sgd_update, lambda p: {}),
+        (adam_step, cpu_updates.adam_update, updates.adam_update,
+         lambda p: {"step": 0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}),
+        (adadelta_step, cpu_updates.adadelta_update, updates.adadelta_update,
+         lambda p: {"square_avg": np.zeros_like(p), "acc_delta": np.zeros_like(p)}),
+    ]  # fmt: skip
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(threads)
+        n = shape[0] * shape[1]
+        assert len(batch_slices(n, n * cpu_updates._UPDATE_COST)) == threads
+        for wrap, fused, reference, make_state in cases:
+            ref = wrap(lambda *a, reference=reference, **k: reference(np, *a, **k))
+            _steps(wrap(fused), ref, make_state, np.float32, rng, steps=2, shape=shape)
+    finally:
+        tg.set_num_threads(before)

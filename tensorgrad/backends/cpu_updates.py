@@ -1,6 +1,8 @@
 """The CPU's optimizer updates: one fused Numba pass per parameter (``tensorgrad.kernels.
 updates``), the same numbers as the reference in ``tensorgrad.backends.updates``, which still
-serves what the kernels do not cover (AMSGrad, a non-contiguous parameter)."""
+serves what the kernels do not cover (AMSGrad, a non-contiguous parameter). A big parameter's
+elements are split across the kernel threads: each element's update is independent of the
+others, so the numbers do not depend on the split."""
 
 import math
 
@@ -8,6 +10,20 @@ import numpy as np
 
 from ..kernels import updates as kupdates
 from . import updates
+from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+
+# an update reads three to five streams and writes two or three: a memory-bound element each
+_UPDATE_COST = 2 * ELEMENT_COST
+
+
+def _run(kernel, arrays, *scalars) -> None:
+    """``kernel(*arrays, *scalars)`` over slices of the flat, equally long ``arrays``."""
+    n = arrays[0].shape[0]
+
+    def run(s):
+        kernel(*(a[s] for a in arrays), *scalars)
+
+    run_slices(run, batch_slices(n, n * _UPDATE_COST))
 
 
 def _flat(p, grad):
@@ -31,8 +47,8 @@ def sgd_update(p, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov,
     if momentum != 0 and first:
         buf = np.empty_like(p)
     t = p.dtype.type
-    kupdates.sgd(
-        *flat, flat[0] if buf is None else buf.reshape(-1), t(lr), t(momentum),
+    _run(
+        kupdates.sgd, (*flat, flat[0] if buf is None else buf.reshape(-1)), t(lr), t(momentum),
         t(1 - dampening), t(weight_decay), bool(nesterov), bool(maximize), first,
     )  # fmt: skip
     return buf if momentum != 0 else None
@@ -47,9 +63,9 @@ def adam_update(p, grad, state, *, lr, beta1, beta2, eps, weight_decay, decouple
         )  # fmt: skip
     t, step = p.dtype.type, state["step"]
     decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
-    kupdates.adam(
-        *flat, state["exp_avg"].reshape(-1), state["exp_avg_sq"].reshape(-1), t(decay),
-        t(0 if decoupled else weight_decay), t(1 - beta1), t(beta2), t(1 - beta2),
+    _run(
+        kupdates.adam, (*flat, state["exp_avg"].reshape(-1), state["exp_avg_sq"].reshape(-1)),
+        t(decay), t(0 if decoupled else weight_decay), t(1 - beta1), t(beta2), t(1 - beta2),
         t(lr / (1 - beta1**step)), t(math.sqrt(1 - beta2**step)), t(eps), bool(maximize),
     )  # fmt: skip
 
@@ -62,7 +78,7 @@ def adadelta_update(p, grad, state, *, lr, rho, eps, weight_decay, maximize):
             maximize=maximize,
         )  # fmt: skip
     t = p.dtype.type
-    kupdates.adadelta(
-        *flat, state["square_avg"].reshape(-1), state["acc_delta"].reshape(-1), t(lr), t(rho),
-        t(1 - rho), t(eps), t(weight_decay), bool(maximize),
+    _run(
+        kupdates.adadelta, (*flat, state["square_avg"].reshape(-1), state["acc_delta"].reshape(-1)),
+        t(lr), t(rho), t(1 - rho), t(eps), t(weight_decay), bool(maximize),
     )  # fmt: skip
