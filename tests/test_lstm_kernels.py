@@ -103,3 +103,39 @@ def test_row_blocks_on_the_kernel_threads_give_each_rows_array_path_bits(proj):
                     np.testing.assert_array_equal(d_proj[:, r], got[3])
     finally:
         tg.set_num_threads(before)
+
+
+def test_without_a_projection_a_block_runs_in_one_kernel_call_where_numpy_allows():
+    from tensorgrad.kernels import cblas
+
+    if not cblas.GEMM:
+        pytest.skip("this NumPy's BLAS is not reachable from kernels (not OpenBLAS 64-bit)")
+    f32 = np.dtype(np.float32)
+    assert cpu_lstm._compiled(f32, None, [slice(0, 2), slice(2, 5)], 2) is not None
+    assert cpu_lstm._compiled(f32, np.zeros((2, 3), f32), [slice(0, 5)], 2) is None
+    assert cpu_lstm._compiled(f32, None, [slice(0, 1)], 2) is None  # np.matmul: no GEMM
+    assert cpu_lstm._compiled(f32, None, [slice(0, 5)], 1) is None
+
+
+@pytest.mark.parametrize("batch, hidden", [(1, 16), (2, 16), (9, 16), (3, 1), (2, 2)])
+def test_the_one_call_kernels_and_the_step_loop_give_the_same_numbers(batch, hidden):
+    """Small batches through the kernels (one block of two or more rows) and a block of one
+    row or a one-number state through the step loop, against the array path, keep_steps or
+    not."""
+    rng = np.random.default_rng(batch)
+    steps = 6
+    x = rng.standard_normal((steps, batch, 4 * hidden)).astype(np.float32)
+    h0, c0 = (rng.standard_normal((batch, hidden)).astype(np.float32) for _ in range(2))
+    w_hh = (rng.standard_normal((4 * hidden, hidden)) / 4).astype(np.float32)
+    grad = rng.standard_normal((steps, batch, 2 * hidden)).astype(np.float32)
+    want = arrays.lstm_forward_arrays(x, h0, c0, w_hh, None)
+    got = cpu_lstm.lstm_forward(x, h0, c0, w_hh, None)
+    for a, b in zip(want, got, strict=True):
+        np.testing.assert_array_equal(b, a)
+    last = cpu_lstm.lstm_forward(x, h0, c0, w_hh, None, keep_steps=False)
+    np.testing.assert_array_equal(last[0], want[0])
+    np.testing.assert_array_equal(last[1][0], want[1][-1])
+    for a, b in zip(arrays.lstm_backward_arrays(grad, c0, w_hh, None, *want),
+                    cpu_lstm.lstm_backward(grad, c0, w_hh, None, *got), strict=True):  # fmt: skip
+        if a is not None:
+            np.testing.assert_array_equal(b, a)

@@ -6,15 +6,31 @@ path, which serves what these do not take (``None`` back: other dtypes, an empty
 The rows of a batch never meet in the recurrence, so with more than one kernel thread the
 whole sequence runs in row blocks, one per thread (``batch_threads``), forward and back: one
 hand-off per layer instead of one per step. A block's products are one-thread GEMMs on its rows,
-whose sums may round differently from one GEMM over the whole batch.
+whose sums may round differently from one GEMM over the whole batch. Without a projection a
+block's whole sequence is one kernel call (``kernels.lstm.forward_rows``, ``backward_rows``:
+NumPy's BLAS and tanh loop called from compiled code), so the threads never wait for the GIL
+between steps; the loops here serve the rest (a projection, a NumPy without those entry points,
+a block of one row, which ``np.matmul`` would not multiply by GEMM).
 """
 
 import numpy as np
 
+from ..kernels import cblas
 from ..kernels import lstm as klstm
+from ..kernels.ufunc_loops import unary_loop
 from .batch_threads import batch_slices, run_slices
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_TANH = {dtype: unary_loop(np.tanh, dtype) for dtype in _DTYPES}
+
+
+def _compiled(dtype, w_hr, blocks, proj: int) -> tuple | None:
+    """(GEMM address, tanh loop) for the one-call kernels, or None where they do not serve:
+    ``np.matmul`` multiplies a block with a dim below 2 otherwise than by GEMM."""
+    gemm, tanh = cblas.GEMM.get(dtype.str[1:]), _TANH[dtype]
+    if gemm is None or tanh is None or w_hr is not None or proj < 2:
+        return None
+    return (gemm, tanh) if min(r.stop - r.start for r in blocks) >= 2 else None
 
 
 def _fits(*arrays) -> bool:
@@ -46,6 +62,19 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
     out = np.empty((steps, batch, proj + hidden), x.dtype)
     tanh_c = np.empty((kept, batch, hidden), x.dtype)
     start, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
+    blocks = batch_slices(batch, batch * proj * 4 * hidden)  # a step's product's work
+    compiled = _compiled(x.dtype, w_hr, blocks, proj)
+    if compiled is not None:
+        gemm, tanh = compiled
+        double = x.dtype == np.float64
+        x = np.ascontiguousarray(x)
+
+        def rows(r):
+            klstm.forward_rows(x, start, w_t, scale, half, gemm, double, tanh, keep_steps,
+                               r.start, r.stop, acts, out, tanh_c)  # fmt: skip
+
+        run_slices(rows, blocks)
+        return out, acts, tanh_c
 
     def rows(r):
         prev = start[r]
@@ -63,7 +92,7 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
                 np.matmul(a[:, 3 * hidden :] * th, w_hr_t, out=state[:, :proj])
             prev = state
 
-    run_slices(rows, batch_slices(batch, batch * proj * 4 * hidden))  # a step's product's work
+    run_slices(rows, blocks)
     return out, acts, tanh_c
 
 
@@ -84,6 +113,17 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
     else:
         d_proj = np.empty((steps, batch, proj), acts.dtype)
         dh_full = np.empty((batch, hidden), acts.dtype)
+    blocks = batch_slices(batch, batch * proj * 4 * hidden)
+    compiled = _compiled(acts.dtype, w_hr, blocks, proj)
+    if compiled is not None:
+        gemm, double = compiled[0], acts.dtype == np.float64
+
+        def rows(r):
+            klstm.backward_rows(grad, c0, w_hh, one, gemm, double, r.start, r.stop, out, acts,
+                                tanh_c, d, dh, dc)  # fmt: skip
+
+        run_slices(rows, blocks)
+        return d, dh, dc, d_proj
 
     def rows(r):
         dh_r, dc_r, dh_full_r = dh[r], dc[r], dh_full[r]
@@ -96,5 +136,5 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
                                 prev, c_col, tanh_c[t, r], d[t, r], one)  # fmt: skip
             np.matmul(d[t, r], w_hh, out=dh_r)
 
-    run_slices(rows, batch_slices(batch, batch * proj * 4 * hidden))
+    run_slices(rows, blocks)
     return d, dh, dc, d_proj

@@ -1,14 +1,19 @@
-"""One LSTM step's elementwise work in one pass each way (``tensorgrad.backends.cpu_lstm``
-runs the recurrence: these kernels between its per-step BLAS products and tanh passes).
+"""The LSTM recurrence's kernels (``tensorgrad.backends.cpu_lstm`` runs them): one step's
+elementwise work in one pass each way, and the whole sequence of a block of rows in one call.
 
 Rows are C-contiguous ``(N, ...)`` arrays; a step's state row holds ``[h, c]`` (``P + H``
 columns, ``c`` from column ``proj``), as the LSTM's output does. The arithmetic is the array
 path's (``tensorgrad.ops.recurrent_arrays``) in the same order, compiled without fastmath, so
-the numbers are the same bit for bit. The transcendentals stay out: NumPy's tanh is vectorised,
-a Numba loop's calls libm per element (measured 50x slower).
+the numbers are the same bit for bit. The transcendentals are NumPy's own tanh loop
+(``ufunc_loops``: a Numba loop's calls libm per element, measured 50x slower), and the
+products NumPy's BLAS GEMM (``cblas``), each called as NumPy calls it.
 """
 
+import numpy as np
+
+from .cblas import NO_TRANS, call_gemm
 from .config import EXACT_JIT, njit
+from .ufunc_loops import call_unary
 
 
 @njit(**EXACT_JIT)
@@ -65,3 +70,60 @@ def cell_backward(grad, proj, add_grad_h, dh, dc, acts, prev, c_col, tanh_c, d, 
             d_g[j] = (one - g[j] * g[j]) * i[j] * dc_j
             d_o[j] = o[j] * (one - o[j]) * th[j] * dh_j
             dc_n[j] = dc_j * f[j]
+
+
+@njit(**EXACT_JIT)
+def _gemm(gemm, double, args, a, b, c):
+    """``c = a @ b`` by NumPy's BLAS (``cblas.call_gemm``) for row-major blocks with unit
+    column strides, the call ``np.matmul`` makes for them."""
+    size = a.itemsize
+    args[0], args[1] = NO_TRANS, NO_TRANS
+    args[2], args[3], args[4] = a.shape[0], b.shape[1], a.shape[1]
+    args[5], args[6] = a.ctypes.data, a.strides[0] // size
+    args[7], args[8] = b.ctypes.data, b.strides[0] // size
+    args[9], args[10] = c.ctypes.data, c.strides[0] // size
+    call_gemm(gemm, double, args)
+
+
+@njit(**EXACT_JIT)
+def forward_rows(x, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo, hi, acts, out,
+                 tanh_c):  # fmt: skip
+    """The whole recurrence (no projection) for the rows ``lo:hi``: per step the product by
+    BLAS, then the step's elementwise work and NumPy's tanh loop (``ufunc_loops``) on those
+    rows while they are in cache. ``start`` holds ``[h0, c0]`` per row, ``w_t`` the scaled
+    W_hh^T, ``half`` 0.5 in the arrays' dtype; the same numbers as ``cpu_lstm``'s step-by-step
+    loop."""
+    proj = w_t.shape[0]
+    args = np.empty(11, np.int64)
+    for t in range(x.shape[0]):
+        k = t if keep_steps else 0
+        prev = start[lo:hi] if t == 0 else out[t - 1, lo:hi]
+        a, state, th = acts[k, lo:hi], out[t, lo:hi], tanh_c[k, lo:hi]
+        _gemm(gemm, double, args, prev[:, :proj], w_t, a)
+        add_scaled(a, x[t, lo:hi], scale)
+        call_unary(tanh, a.reshape(-1), a.reshape(-1))
+        cell_forward(a, prev, state, proj, half)
+        hidden = th.shape[1]
+        for n in range(hi - lo):
+            call_unary(tanh, state[n, proj:], th[n])
+            o, h, th_n = a[n, 3 * hidden :], state[n, :proj], th[n]
+            for j in range(hidden):
+                h[j] = o[j] * th_n[j]
+
+
+@njit(**EXACT_JIT)
+def backward_rows(grad, c0, w_hh, one, gemm, double, lo, hi, out, acts, tanh_c, d, dh, dc):
+    """Back through time (no projection) for the rows ``lo:hi``: per step ``cell_backward``
+    and the product d_t W_hh by BLAS into ``dh``; the same numbers as ``cpu_lstm``'s loop."""
+    proj = w_hh.shape[1]
+    args = np.empty(11, np.int64)
+    dh_r, dc_r = dh[lo:hi], dc[lo:hi]
+    for t in range(grad.shape[0] - 1, -1, -1):
+        if t == 0:
+            prev, c_col = c0[lo:hi], 0
+        else:
+            prev, c_col = out[t - 1, lo:hi], proj
+        d_t = d[t, lo:hi]
+        cell_backward(grad[t, lo:hi], proj, True, dh_r, dc_r, acts[t, lo:hi], prev, c_col,
+                      tanh_c[t, lo:hi], d_t, one)  # fmt: skip
+        _gemm(gemm, double, args, d_t, w_hh, dh_r)
