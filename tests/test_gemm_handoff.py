@@ -176,3 +176,33 @@ def test_a_product_into_a_given_view(two_threads, monkeypatch):
     cpu_matmul.matmul(state[:, :128], w, out=wide[:, 50:562])
     np.testing.assert_array_equal(wide[:, 50:562], acts[1])
     assert np.isnan(wide[:, :50]).all() and np.isnan(wide[:, 562:]).all()
+
+
+def test_the_matmul_op_and_the_recurrent_weight_gradients_take_the_split_products(
+    two_threads, monkeypatch
+):
+    """``a @ b`` of Tensors and the recurrences' weight gradients (one product over all steps)
+    run on the backend's GEMM: with two threads, the blocks' numbers."""
+    from tensorgrad.backends.cpu import CPU
+    from tensorgrad.ops import recurrent
+
+    calls = []
+    monkeypatch.setattr(
+        CPU, "matmul", lambda a, b: calls.append(a.shape) or cpu_matmul.matmul(a, b)
+    )
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((128, 300)).astype(np.float32)
+    b = rng.standard_normal((300, 256)).astype(np.float32)
+    x, w = tg.from_numpy(a), tg.from_numpy(b).requires_grad_(True)
+    out = x @ w
+    np.testing.assert_array_equal(out.detach().numpy()[:64], a[:64] @ b)
+    np.testing.assert_array_equal(out.detach().numpy()[64:], a[64:] @ b)
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), a.T @ np.ones((128, 256), np.float32), rtol=1e-5)
+    assert calls == [(128, 300), (300, 128)]  # the forward, then a^T @ g
+    d = rng.standard_normal((5, 64, 512)).astype(np.float32)
+    h = rng.standard_normal((5, 64, 128)).astype(np.float32)
+    with tg.no_grad():  # as the backward runs it (create_graph=False)
+        summed = recurrent._summed_outer(d, h)
+    np.testing.assert_allclose(summed, np.einsum("tna,tnb->ab", d, h), rtol=1e-4, atol=1e-3)
+    assert calls[-1] == (512, 320)

@@ -1,8 +1,11 @@
 """Matrix multiplication for operands of two or more dims; batch dims broadcast.
 
-The Tensor layer turns 1-D operands into matrices and back, as ``torch.matmul`` does.
+The Tensor layer turns 1-D operands into matrices and back, as ``torch.matmul`` does. The
+forward runs on the backend's GEMM (the CPU splits a big 2-D product across its kernel
+threads); the VJPs are matmuls again, so they do too.
 """
 
+from ..backends import backend_of
 from .registry import defop
 
 
@@ -17,7 +20,7 @@ def _matmul_b(grad, out, a, b):
 
 
 def _matmul(a, b):
-    return a @ b
+    return backend_of(a).matmul(a, b)
 
 
 MATMUL = defop("matmul", _matmul, (_matmul_a, _matmul_b))

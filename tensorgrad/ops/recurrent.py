@@ -26,6 +26,7 @@ pass. The fast path runs it on the saved activations (``ops/recurrent_arrays.py`
 same pass written with them runs here, so second derivatives hold.
 """
 
+from ..backends import backend_of
 from . import recurrent_arrays as arrays
 from .registry import defop, is_grad_enabled
 from .shape import CAT
@@ -45,8 +46,10 @@ def _previous(first, states):
 
 
 def _summed_outer(d, x):
-    """sum_t d_t^T x_t over all steps (T, N, A) and (T, N, B): one matmul, arrays or Tensors."""
-    return d.reshape(-1, d.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    """sum_t d_t^T x_t over all steps (T, N, A) and (T, N, B): one matmul, arrays or Tensors
+    (arrays on the backend's GEMM: the CPU's uses every kernel thread)."""
+    a, b = d.reshape(-1, d.shape[-1]).T, x.reshape(-1, x.shape[-1])
+    return a @ b if is_grad_enabled() else backend_of(a).matmul(a, b)
 
 
 def _data(*tensors) -> tuple:
