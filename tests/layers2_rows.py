@@ -87,6 +87,20 @@ def scan_args(draw, gates: int, optional: str | None = None, **params):
     return inputs, {"reverse": draw(st.booleans()), **params}
 
 
+@st.composite
+def biased_lstm_args(draw):
+    """``scan_args(4, "w_hr")`` and a bias (4H,) after them, with ``biased=True``."""
+    inputs, params = draw(scan_args(4, "w_hr"))
+    inputs.append(draw(arrays(inputs[0].shape[-1:], -1, 1)))
+    return inputs, {**params, "biased": True}
+
+
+def np_lstm_scan_biased(x_proj, *rest, reverse, biased):
+    """``np_lstm_scan`` of the projection with its bias added."""
+    *inputs, bias = rest
+    return np_lstm_scan(x_proj + bias, *inputs, reverse=reverse)
+
+
 def _off_the_kink(args) -> bool:
     """Every pre-activation of the relu RNN away from 0, so finite differences see no kink."""
     (x, h, w_hh), params = args
@@ -104,5 +118,6 @@ ROWS = [
     Row("rnn_scan_relu", ("rnn_scan",), RNN_SCAN, np_rnn_scan,
         scan_args(1, nonlinearity="relu").filter(_off_the_kink)),
     Row("lstm_scan", ("lstm_scan",), LSTM_SCAN, np_lstm_scan, scan_args(4, "w_hr")),
+    Row("lstm_scan_biased", ("lstm_scan",), LSTM_SCAN, np_lstm_scan_biased, biased_lstm_args()),
     Row("gru_scan", ("gru_scan",), GRU_SCAN, np_gru_scan, scan_args(3, "b_hh")),
 ]  # fmt: skip

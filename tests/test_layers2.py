@@ -61,19 +61,20 @@ def test_lstm_second_order_gradients():
 @pytest.mark.parametrize(
     "op, gates, params, extra",
     [(RNN_SCAN, 1, {"nonlinearity": "tanh"}, None), (RNN_SCAN, 1, {"nonlinearity": "relu"}, None),
-     (LSTM_SCAN, 4, {}, None), (LSTM_SCAN, 4, {}, "w_hr"), (GRU_SCAN, 3, {}, None),
+     (LSTM_SCAN, 4, {}, None), (LSTM_SCAN, 4, {}, "w_hr"), (LSTM_SCAN, 4, {"biased": True}, "b"),
+     (LSTM_SCAN, 4, {"biased": True}, "w_hr b"), (GRU_SCAN, 3, {}, None),
      (GRU_SCAN, 3, {}, "b_hh")],
 )  # fmt: skip
 def test_recurrent_scans_fast_backward_matches_the_recorded_one(op, gates, params, extra, reverse):
     """The array loops (create_graph=False) and the tensorgrad-op formulas (create_graph=True)
     are two codings of one backward pass: they must give the same gradients."""
-    steps, batch, hidden, proj = 5, 3, 4, (2 if extra == "w_hr" else 4)
+    steps, batch, hidden, proj = 5, 3, 4, (2 if extra and "w_hr" in extra else 4)
     inputs = [t64(steps, batch, gates * hidden), t64(batch, proj, seed=1)]
     inputs += [t64(batch, hidden, seed=2)] if op is LSTM_SCAN else []
     inputs.append(t64(gates * hidden, proj, seed=5))
-    inputs += {"w_hr": [t64(proj, hidden, seed=6)], "b_hh": [t64(gates * hidden, seed=6)]}.get(
-        extra, []
-    )
+    extras = {"w_hr": t64(proj, hidden, seed=6), "b_hh": t64(gates * hidden, seed=6),
+              "b": t64(gates * hidden, seed=8)}  # fmt: skip
+    inputs += [extras[name] for name in (extra or "").split()]
     out = op(*inputs, reverse=reverse, **params)
     weights = t64(*out.shape, seed=7, requires_grad=False)
     fast = tg.autograd.grad(out, inputs, weights, retain_graph=True)

@@ -8,9 +8,10 @@ from tensorgrad.backends import cpu_lstm
 from tensorgrad.ops import recurrent_arrays as arrays
 
 
+@pytest.mark.parametrize("biased", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("proj", [None, 3])
-def test_fused_lstm_matches_the_array_path(dtype, proj):
+def test_fused_lstm_matches_the_array_path(dtype, proj, biased):
     rng = np.random.default_rng(0)
     steps, batch, hidden = 5, 4, 6
     p = hidden if proj is None else proj
@@ -19,9 +20,14 @@ def test_fused_lstm_matches_the_array_path(dtype, proj):
     c0 = rng.standard_normal((batch, hidden)).astype(dtype)
     w_hh = rng.standard_normal((4 * hidden, p)).astype(dtype)
     w_hr = None if proj is None else rng.standard_normal((proj, hidden)).astype(dtype)
-    expected = arrays.lstm_forward_arrays(x, h0, c0, w_hh, w_hr)
-    for a, b in zip(expected, cpu_lstm.lstm_forward(x, h0, c0, w_hh, w_hr)):
+    bias = rng.standard_normal(4 * hidden).astype(dtype) if biased else None
+    expected = arrays.lstm_forward_arrays(x, h0, c0, w_hh, w_hr, True, bias)
+    for a, b in zip(expected, cpu_lstm.lstm_forward(x, h0, c0, w_hh, w_hr, True, bias)):
         np.testing.assert_array_equal(a, b)
+    if biased:  # the bias added first, as a linear layer with it would have stored
+        unbiased = cpu_lstm.lstm_forward((x + bias).astype(dtype), h0, c0, w_hh, w_hr)
+        for a, b in zip(expected, unbiased):
+            np.testing.assert_array_equal(a, b)
     grad = rng.standard_normal(expected[0].shape).astype(dtype)
     want = arrays.lstm_backward_arrays(grad, c0, w_hh, w_hr, *expected)
     got = cpu_lstm.lstm_backward(grad, c0, w_hh, w_hr, *expected)

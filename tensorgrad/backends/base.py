@@ -76,7 +76,7 @@ class Backend:
 
     # -- fused recurrences: None where the backend has none, and ``ops.recurrent_arrays``' array
     # path runs (the same contract) -------------------------------------------------------
-    def lstm_forward(self, x, h0, c0, w_hh, w_hr, keep_steps=True):
+    def lstm_forward(self, x, h0, c0, w_hh, w_hr, keep_steps=True, bias=None):
         return None
 
     def lstm_backward(self, grad, c0, w_hh, w_hr, out, acts, tanh_c):

@@ -49,9 +49,9 @@ def _gate_scale(hidden: int, dtype) -> np.ndarray:
     return scale
 
 
-def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
+def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True, bias=None):
     """``recurrent_arrays.lstm_forward``, or None when the arrays do not fit."""
-    if x.shape[0] == 0 or not _fits(x, h0, c0, w_hh, w_hr):
+    if x.shape[0] == 0 or not _fits(x, h0, c0, w_hh, w_hr, bias):
         return None
     steps, batch, hidden, proj = x.shape[0], x.shape[1], c0.shape[-1], h0.shape[-1]
     scale = _gate_scale(hidden, x.dtype)
@@ -70,8 +70,8 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
         x = np.ascontiguousarray(x)
 
         def rows(r):
-            klstm.forward_rows(x, start, w_t, scale, half, gemm, double, tanh, keep_steps,
-                               r.start, r.stop, acts, out, tanh_c)  # fmt: skip
+            klstm.forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh,
+                               keep_steps, r.start, r.stop, acts, out, tanh_c)  # fmt: skip
 
         run_slices(rows, blocks)
         return out, acts, tanh_c
@@ -82,7 +82,10 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True):
             k = t if keep_steps else 0
             a, state, th = acts[k, r], out[t, r], tanh_c[k, r]
             np.matmul(prev[:, :proj], w_t, out=a)
-            klstm.add_scaled(a, x[t, r], scale)
+            if bias is None:
+                klstm.add_scaled(a, x[t, r], scale)
+            else:
+                klstm.add_biased_scaled(a, x[t, r], bias, scale)
             np.tanh(a, out=a)
             klstm.cell_forward(a, prev, state, proj, half)
             np.tanh(state[:, proj:], out=th)

@@ -27,6 +27,16 @@ def add_scaled(acts, x, scale):
 
 
 @njit(**EXACT_JIT)
+def add_biased_scaled(acts, x, bias, scale):
+    """``acts += (x + bias) * scale``: ``add_scaled`` of the projection with its bias added
+    first, the number a linear layer with that bias would have stored."""
+    for n in range(acts.shape[0]):
+        a, x_n = acts[n], x[n]
+        for j in range(a.size):
+            a[j] = a[j] + (x_n[j] + bias[j]) * scale[j]
+
+
+@njit(**EXACT_JIT)
 def cell_forward(acts, prev, state, proj, half):
     """``acts`` (N, 4H): tanh of the scaled pre-activations in, the gates i, f, g, o out
     (sigmoid x = 0.5 tanh(x/2) + 0.5); ``state[:, proj:]`` = c_t = f c_{t-1} + i g, with
@@ -86,13 +96,13 @@ def _gemm(gemm, double, args, a, b, c):
 
 
 @njit(**EXACT_JIT)
-def forward_rows(x, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo, hi, acts, out,
-                 tanh_c):  # fmt: skip
+def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo, hi, acts,
+                 out, tanh_c):  # fmt: skip
     """The whole recurrence (no projection) for the rows ``lo:hi``: per step the product by
     BLAS, then the step's elementwise work and NumPy's tanh loop (``ufunc_loops``) on those
-    rows while they are in cache. ``start`` holds ``[h0, c0]`` per row, ``w_t`` the scaled
-    W_hh^T, ``half`` 0.5 in the arrays' dtype; the same numbers as ``cpu_lstm``'s step-by-step
-    loop."""
+    rows while they are in cache. ``bias`` (or None) is added to ``x`` first, ``start``
+    holds ``[h0, c0]`` per row, ``w_t`` the scaled W_hh^T, ``half`` 0.5 in the arrays' dtype;
+    the same numbers as ``cpu_lstm``'s step-by-step loop."""
     proj = w_t.shape[0]
     args = np.empty(11, np.int64)
     for t in range(x.shape[0]):
@@ -100,7 +110,10 @@ def forward_rows(x, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo,
         prev = start[lo:hi] if t == 0 else out[t - 1, lo:hi]
         a, state, th = acts[k, lo:hi], out[t, lo:hi], tanh_c[k, lo:hi]
         _gemm(gemm, double, args, prev[:, :proj], w_t, a)
-        add_scaled(a, x[t, lo:hi], scale)
+        if bias is None:
+            add_scaled(a, x[t, lo:hi], scale)
+        else:
+            add_biased_scaled(a, x[t, lo:hi], bias, scale)
         call_unary(tanh, a.reshape(-1), a.reshape(-1))
         cell_forward(a, prev, state, proj, half)
         hidden = th.shape[1]

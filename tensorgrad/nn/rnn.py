@@ -101,13 +101,15 @@ class RNNBase(Module):
             out = GRU_SCAN(x_proj, *state, w_hh, *_given(b_hh), reverse=reverse)
             return out, (out[last],)
         # every step's input projection at once, both biases in it (they only add)
-        x_proj = F.linear(x, w_ih, None if b_ih is None else b_ih + b_hh)
-        if self.mode == "LSTM":
+        bias = None if b_ih is None else b_ih + b_hh
+        if self.mode == "LSTM":  # the recurrence adds the bias as it reads each step's
             w_hr = getattr(self, f"weight_hr_l{layer}{suffix}", None)
-            out = LSTM_SCAN(x_proj, *state, w_hh, *_given(w_hr), reverse=reverse)
+            out = LSTM_SCAN(F.linear(x, w_ih), *state, w_hh, *_given(w_hr), *_given(bias),
+                            reverse=reverse, biased=bias is not None)  # fmt: skip
             size = out.shape[-1] - self.hidden_size
             return out[..., :size], (out[last, :, :size], out[last, :, size:])
         kind = "tanh" if self.mode == "RNN_TANH" else "relu"
+        x_proj = F.linear(x, w_ih, bias)
         out = RNN_SCAN(x_proj, *state, w_hh, nonlinearity=kind, reverse=reverse)
         return out, (out[last],)
 

@@ -96,11 +96,18 @@ def _rnn_scan_vjp(grad, out, x_proj, h0, w_hh, hs, *, nonlinearity, reverse):
 
 
 # -- LSTM --------------------------------------------------------------------------------------
-def _lstm_scan_forward(x_proj, h0, c0, w_hh, *w_hr, reverse):
+def _lstm_optional(rest, biased: bool) -> tuple:
+    """(W_hr or None, bias or None) from the inputs after W_hh."""
+    w_hr = rest[0] if len(rest) > biased else None
+    return w_hr, rest[-1] if biased else None
+
+
+def _lstm_scan_forward(x_proj, h0, c0, w_hh, *rest, reverse, biased=False):
     # without grad mode no node is recorded, so no backward needs every step's gates
     keep = is_grad_enabled()
+    w_hr, bias = _lstm_optional(rest, biased)
     x_proj = _flip(x_proj, reverse)
-    out, acts, tanh_c = arrays.lstm_forward(x_proj, h0, c0, w_hh, *w_hr, keep_steps=keep)
+    out, acts, tanh_c = arrays.lstm_forward(x_proj, h0, c0, w_hh, w_hr, keep, bias)
     return _flip(out, reverse), (out, acts, tanh_c)
 
 
@@ -134,16 +141,16 @@ def _lstm_recorded(grad, x, h0, c0, w_hh, w_hr):
     return _stack(d), dh, dc, h_prev, _stack(d_proj), h_full
 
 
-def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse):
-    """d/d(x_proj, h0, c0, W_hh[, W_hr]) through time: dc_t = dL/dc_t + f_{t+1} dc_{t+1} +
-    dh_t o (1 - tanh(c_t)^2), dh_t = (dL/dh_t + d gates_{t+1} W_hh) [W_hr], d(i, f, g, o) =
-    dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o) (pre-activations);
-    d W_hr = sum_t (dL/dh_t)^T o tanh(c_t)"""
-    *w_hr, (out, acts, tanh_c) = rest
-    w_hr = w_hr[0] if w_hr else None
+def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse, biased=False):
+    """d/d(x_proj, h0, c0, W_hh[, W_hr][, bias]) through time: dc_t = dL/dc_t + f_{t+1}
+    dc_{t+1} + dh_t o (1 - tanh(c_t)^2), dh_t = (dL/dh_t + d gates_{t+1} W_hh) [W_hr], d(i, f,
+    g, o) = dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o) (pre-activations);
+    d W_hr = sum_t (dL/dh_t)^T o tanh(c_t); d bias = d x_proj summed over steps and batch"""
+    *rest, (out, acts, tanh_c) = rest
+    w_hr, bias = _lstm_optional(rest, biased)
     grad = _flip(grad, reverse)
     if is_grad_enabled():
-        x = _flip(x_proj, reverse)
+        x = _flip(x_proj if bias is None else x_proj + bias, reverse)
         d_gates, dh0, dc0, h_prev, d_proj, h_full = _lstm_recorded(grad, x, h0, c0, w_hh, w_hr)
     else:
         grad, h0, c0, w_hh, w_hr = _data(grad, h0, c0, w_hh, w_hr)
@@ -151,8 +158,13 @@ def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse):
         hidden = c0.shape[-1]
         h_prev = arrays.previous(h0, out[..., : h0.shape[-1]])
         h_full = None if w_hr is None else acts[..., 3 * hidden :] * tanh_c
-    grads = (_flip(d_gates, reverse), dh0, dc0, _summed_outer(d_gates, h_prev))
-    return grads if w_hr is None else grads + (_summed_outer(d_proj, h_full),)
+    d_x = _flip(d_gates, reverse)
+    grads = (d_x, dh0, dc0, _summed_outer(d_gates, h_prev))
+    if w_hr is not None:
+        grads += (_summed_outer(d_proj, h_full),)
+    if bias is not None:  # summed as a linear layer sums its output's gradient
+        grads += (d_x.reshape(-1, d_x.shape[-1]).sum(0),)
+    return grads
 
 
 # -- GRU ---------------------------------------------------------------------------------------

@@ -63,17 +63,18 @@ def _lstm_gate_scales(xp, hidden: int, dtype) -> tuple:
     return half, offset
 
 
-def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True) -> tuple:
+def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True, bias=None) -> tuple:
     """``lstm_forward_arrays``, or the backend's fused kernels where it has them (the CPU)."""
-    fused = backend_of(x).lstm_forward(x, h0, c0, w_hh, w_hr, keep_steps)
+    fused = backend_of(x).lstm_forward(x, h0, c0, w_hh, w_hr, keep_steps, bias)
     if fused is None:
-        return lstm_forward_arrays(x, h0, c0, w_hh, w_hr, keep_steps)
+        return lstm_forward_arrays(x, h0, c0, w_hh, w_hr, keep_steps, bias)
     return fused
 
 
-def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None, keep_steps=True) -> tuple:
+def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None, keep_steps=True, bias=None) -> tuple:
     """(out (T, N, P + H) holding [h_t, c_t], the activated gates i, f, g, o (T, N, 4H),
-    tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without).
+    tanh(c_t)); h_t = o tanh(c_t), times W_hr^T (P, H) when given (P = H without); ``bias``
+    (4H,), when given, is added to each step's ``x`` first (as a linear layer would have).
     ``keep_steps=False`` (no backward to come): the gates and tanh(c_t) of the last step only,
     (1, N, ...), one step's buffers that stay in cache."""
     xp = array_module(x)
@@ -89,7 +90,7 @@ def lstm_forward_arrays(x, h0, c0, w_hh, w_hr=None, keep_steps=True) -> tuple:
     for t in range(steps):
         k = t if keep_steps else 0
         a = xp.matmul(h, w_t, out=acts[k])
-        a += x[t]
+        a += x[t] if bias is None else x[t] + bias
         a *= scale
         xp.tanh(a, out=a)
         a *= scale
