@@ -100,9 +100,10 @@ class RNNBase(Module):
             x_proj = F.linear(x, w_ih, b_ih)
             out = GRU_SCAN(x_proj, *state, w_hh, *_given(b_hh), reverse=reverse)
             return out, (out[last],)
-        # every step's input projection at once, both biases in it (they only add)
+        # every step's input projection at once, both biases as one (they only add)
         bias = None if b_ih is None else b_ih + b_hh
-        if self.mode == "LSTM":  # the recurrence adds the bias as it reads each step's
+        if self.mode == "LSTM":  # its recurrence adds the bias to a step's projection as it
+            # reads it: no pass over the whole projection
             w_hr = getattr(self, f"weight_hr_l{layer}{suffix}", None)
             out = LSTM_SCAN(F.linear(x, w_ih), *state, w_hh, *_given(w_hr), *_given(bias),
                             reverse=reverse, biased=bias is not None)  # fmt: skip
