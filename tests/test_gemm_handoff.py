@@ -206,3 +206,39 @@ def test_the_matmul_op_and_the_recurrent_weight_gradients_take_the_split_product
         summed = recurrent._summed_outer(d, h)
     np.testing.assert_allclose(summed, np.einsum("tna,tnb->ab", d, h), rtol=1e-4, atol=1e-3)
     assert calls[-1] == (512, 320)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_linear_layer_with_its_bias_in_the_gemm_gives_the_separate_passs_bits(threads):
+    """``cpu_matmul.linear`` starts the output as the bias where K fits one BLAS panel: the
+    numbers of ``x @ w.T`` with the bias added after, for both dtypes, split or not."""
+    rng = np.random.default_rng(threads)
+    before = tg.get_num_threads()
+    try:
+        tg.set_num_threads(threads)
+        for m, k, n in [(2, 2, 3), (37, 28, 512), (300, 64, 192), (3000, 128, 64), (700, 129, 96),
+                        (128, 784, 512)]:  # fmt: skip
+            for dtype in (np.float32, np.float64):
+                x = (rng.standard_normal((m, k)) * 3).astype(dtype)
+                w = rng.standard_normal((n, k)).astype(dtype)
+                bias = (rng.standard_normal(n) * 10).astype(dtype)
+                want = x @ w.T
+                want += bias
+                np.testing.assert_array_equal(cpu_matmul.linear(x, w, bias), want)
+    finally:
+        tg.set_num_threads(before)
+
+
+@needs_blas
+def test_the_fused_bias_takes_the_gemm_into_the_bias_and_falls_back_alike(two_threads, monkeypatch):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((400, 64)).astype(np.float32)
+    w = rng.standard_normal((192, 64)).astype(np.float32)
+    bias = rng.standard_normal(192).astype(np.float32)
+    posted = []
+    real = cpu_matmul.run_gemm_blocks
+    monkeypatch.setattr(cpu_matmul, "run_gemm_blocks", lambda b: posted.append(b) or real(b))
+    fused = cpu_matmul.linear(x, w, bias)
+    assert posted and (posted[0][:, -1] == 1).all()  # beta 1: added to the bias
+    monkeypatch.setattr(cpu_matmul, "run_gemm_blocks", lambda b: False)  # the slots taken
+    np.testing.assert_array_equal(cpu_matmul.linear(x, w, bias), fused)

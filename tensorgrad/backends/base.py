@@ -55,6 +55,12 @@ class Backend:
         """``a @ b`` (the CPU splits big 2-D products across its kernel threads)."""
         return a @ b
 
+    def linear(self, x, w, bias):
+        """``x @ w.T + bias`` for a 2-D ``x``: the product, then the bias added to it."""
+        out = self.matmul(x, w.T)
+        out += bias
+        return out
+
     # -- batch and layer normalisation (``tensorgrad.backends.norms``) --------------------------
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)

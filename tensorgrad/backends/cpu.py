@@ -77,6 +77,7 @@ class CpuBackend(Backend):
     gelu = staticmethod(cpu_activations.gelu)
     gelu_backward = staticmethod(cpu_activations.gelu_backward)
     matmul = staticmethod(cpu_matmul.matmul)
+    linear = staticmethod(cpu_matmul.linear)
     lstm_forward = staticmethod(cpu_lstm.lstm_forward)
     lstm_backward = staticmethod(cpu_lstm.lstm_backward)
     packed_attention = staticmethod(cpu_attention.packed_attention)

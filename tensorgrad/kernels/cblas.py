@@ -77,15 +77,16 @@ def layout(a: np.ndarray) -> tuple[int, int] | None:
 
 @intrinsic
 def call_gemm(typingctx, address, double, args):
-    """``cblas_?gemm(RowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)`` at ``address``
-    (``double`` nonzero: dgemm, else sgemm); ``args`` an int64 array ``[ta, tb, m, n, k, a,
-    lda, b, ldb, c, ldc]``, the pointers as integers."""
+    """``cblas_?gemm(RowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)`` at
+    ``address`` (``double`` nonzero: dgemm, else sgemm); ``args`` an int64 array ``[ta, tb, m,
+    n, k, a, lda, b, ldb, c, ldc, accumulate]``, the pointers as integers, beta 1 where
+    ``accumulate`` is nonzero (c += a @ b), else 0."""
 
     def codegen(context, builder, signature, call_args):
         address, double, fields = call_args
         array = context.make_array(signature.args[2])(context, builder, fields)
         i64 = ir.IntType(64)
-        values = [builder.load(builder.gep(array.data, [ir.Constant(i64, j)])) for j in range(11)]
+        values = [builder.load(builder.gep(array.data, [ir.Constant(i64, j)])) for j in range(12)]
         is_double = builder.icmp_unsigned("!=", double, ir.Constant(double.type, 0))
         with builder.if_else(is_double) as (then_double, otherwise):
             with then_double:
@@ -99,12 +100,13 @@ def call_gemm(typingctx, address, double, args):
 
 def _call(builder, address, real, values):
     i32, i64, pointer = ir.IntType(32), ir.IntType(64), ir.IntType(8).as_pointer()
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc = values
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate = values
     signature = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, real, pointer,
                                                 i64, pointer, i64, real, pointer, i64])  # fmt: skip
     fn = builder.inttoptr(address, signature.as_pointer())
     a, b, c = (builder.inttoptr(p, pointer) for p in (a, b, c))
     ta, tb = builder.trunc(ta, i32), builder.trunc(tb, i32)
     one, zero = ir.Constant(real, 1.0), ir.Constant(real, 0.0)
+    beta = builder.select(builder.icmp_unsigned("!=", accumulate, ir.Constant(i64, 0)), one, zero)
     order = ir.Constant(i32, ROW_MAJOR)
-    builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, zero, c, ldc])
+    builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, beta, c, ldc])

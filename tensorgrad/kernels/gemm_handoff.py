@@ -10,8 +10,8 @@ worker has claimed, and waits for the claimed ones. Each slot is claimed exactly
 compare-and-swap), by a worker or by its caller, so a caller never waits for a worker that is
 not already running its block.
 
-A slot: ``[state, address, double, ta, tb, m, n, k, a, lda, b, ldb, c, ldc]``, the last 11
-being ``call_gemm``'s arguments.
+A slot: ``[state, address, double, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate]``,
+the last 12 being ``call_gemm``'s arguments.
 """
 
 import numpy as np
@@ -25,7 +25,7 @@ from .spin import _load_relaxed, _pause_and_clock
 
 FREE, POSTED, CLAIMED, DONE = 0, 1, 2, 3
 STATE, ADDRESS, DOUBLE, ARGS = 0, 1, 2, 3
-SLOT_FIELDS = ARGS + 11
+SLOT_FIELDS = ARGS + 12
 
 
 def new_slots(count: int) -> np.ndarray:

@@ -116,9 +116,10 @@ def _matmul(a, b):
 
 
 def _linear_forward(x, w, *bias):
-    out = _matmul(_flat(x), w.T)  # BLAS reads w transposed in place
     if bias:
-        out += bias[0]
+        out = backend_of(x).linear(_flat(x), w, bias[0])
+    else:
+        out = _matmul(_flat(x), w.T)  # BLAS reads w transposed in place
     return out.reshape(x.shape[:-1] + out.shape[-1:])
 
 
