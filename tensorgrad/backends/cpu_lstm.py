@@ -24,6 +24,13 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _TANH = {dtype: unary_loop(np.tanh, dtype) for dtype in _DTYPES}
 
 
+def _blocks(dtype, w_hr, batch: int, hidden: int, proj: int) -> tuple:
+    """(row blocks, one per kernel thread when a step's product is worth splitting; the
+    one-call kernels' ``_compiled`` or None)."""
+    blocks = batch_slices(batch, batch * proj * 4 * hidden)
+    return blocks, _compiled(dtype, w_hr, blocks, proj)
+
+
 def _compiled(dtype, w_hr, blocks, proj: int) -> tuple | None:
     """(GEMM address, tanh loop) for the one-call kernels, or None where they do not serve:
     ``np.matmul`` multiplies a block with a dim below 2 otherwise than by GEMM."""
@@ -62,8 +69,7 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True, bias=None):
     out = np.empty((steps, batch, proj + hidden), x.dtype)
     tanh_c = np.empty((kept, batch, hidden), x.dtype)
     start, half = np.concatenate([h0, c0], -1), x.dtype.type(0.5)
-    blocks = batch_slices(batch, batch * proj * 4 * hidden)  # a step's product's work
-    compiled = _compiled(x.dtype, w_hr, blocks, proj)
+    blocks, compiled = _blocks(x.dtype, w_hr, batch, hidden, proj)
     if compiled is not None:
         gemm, tanh = compiled
         double = x.dtype == np.float64
@@ -116,8 +122,7 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
     else:
         d_proj = np.empty((steps, batch, proj), acts.dtype)
         dh_full = np.empty((batch, hidden), acts.dtype)
-    blocks = batch_slices(batch, batch * proj * 4 * hidden)
-    compiled = _compiled(acts.dtype, w_hr, blocks, proj)
+    blocks, compiled = _blocks(acts.dtype, w_hr, batch, hidden, proj)
     if compiled is not None:
         gemm, double = compiled[0], acts.dtype == np.float64
 

@@ -29,8 +29,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     if a.ndim != 2 or b.ndim != 2:
         return np.matmul(a, b, out=out)
     m, n = a.shape[0], b.shape[1]
-    by_columns = _columns_first(b, m)
-    slices = batch_slices(n if by_columns else m, m * a.shape[1] * n)
+    by_columns, slices = _split(a, b)
     if len(slices) == 1:
         return np.matmul(a, b, out=out)
     if out is None:
@@ -57,10 +56,9 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> np.ndarray:
     880 us against the GEMM's 3480)."""
     fits = x.ndim == 2 and w.ndim == 2 and bias.shape == w.shape[:1]
     if fits and 2 <= x.shape[1] <= FUSED_BIAS_MAX_K:
-        (m, k), n, b = x.shape, w.shape[0], w.T
-        by_columns = _columns_first(b, m)
-        slices = batch_slices(n if by_columns else m, m * k * n)
-        out = np.empty((m, n), dtype=np.result_type(x, w, bias))
+        b = w.T
+        by_columns, slices = _split(x, b)
+        out = np.empty((x.shape[0], b.shape[1]), dtype=np.result_type(x, w, bias))
         if bias.dtype == out.dtype:
             out[...] = bias
             blocks = _gemm_blocks(x, b, out, slices, by_columns, accumulate=True)
@@ -69,6 +67,14 @@ def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> np.ndarray:
     out = matmul(x, w.T)
     out += bias
     return out
+
+
+def _split(a: np.ndarray, b: np.ndarray) -> tuple[bool, list[slice]]:
+    """(split by columns of ``b``, the blocks) for ``a @ b``: one block per kernel thread when
+    the product is worth splitting."""
+    m, n = a.shape[0], b.shape[1]
+    by_columns = _columns_first(b, m)
+    return by_columns, batch_slices(n if by_columns else m, m * a.shape[1] * n)
 
 
 def _columns_first(b: np.ndarray, m: int) -> bool:
