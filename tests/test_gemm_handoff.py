@@ -12,6 +12,7 @@ import tensorgrad as tg
 from tensorgrad.backends import batch_threads, cpu_matmul
 from tensorgrad.kernels import cblas
 from tensorgrad.kernels.gemm_handoff import (
+    BIAS,
     DONE,
     POSTED,
     new_slots,
@@ -209,15 +210,18 @@ def test_the_matmul_op_and_the_recurrent_weight_gradients_take_the_split_product
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_a_linear_layer_with_its_bias_in_the_gemm_gives_the_separate_passs_bits(threads):
-    """``cpu_matmul.linear`` starts the output as the bias where K fits one BLAS panel: the
-    numbers of ``x @ w.T`` with the bias added after, for both dtypes, split or not."""
+def test_a_linear_layer_with_its_bias_added_by_the_blocks_gives_the_separate_passs_bits(
+    threads,
+):
+    """``cpu_matmul.linear`` adds the bias to each block of a split product on its thread: the
+    numbers of ``x @ w.T`` with the bias added after, for both dtypes, split by rows or
+    columns or not split."""
     rng = np.random.default_rng(threads)
     before = tg.get_num_threads()
     try:
         tg.set_num_threads(threads)
         for m, k, n in [(2, 2, 3), (37, 28, 512), (300, 64, 192), (3000, 128, 64), (700, 129, 96),
-                        (128, 784, 512)]:  # fmt: skip
+                        (128, 784, 512), (900, 1000, 40), (3, 5, 7000)]:  # fmt: skip
             for dtype in (np.float32, np.float64):
                 x = (rng.standard_normal((m, k)) * 3).astype(dtype)
                 w = rng.standard_normal((n, k)).astype(dtype)
@@ -230,7 +234,7 @@ def test_a_linear_layer_with_its_bias_in_the_gemm_gives_the_separate_passs_bits(
 
 
 @needs_blas
-def test_the_fused_bias_takes_the_gemm_into_the_bias_and_falls_back_alike(two_threads, monkeypatch):
+def test_the_blocks_take_the_bias_and_fall_back_alike(two_threads, monkeypatch):
     rng = np.random.default_rng(9)
     x = rng.standard_normal((400, 64)).astype(np.float32)
     w = rng.standard_normal((192, 64)).astype(np.float32)
@@ -239,6 +243,13 @@ def test_the_fused_bias_takes_the_gemm_into_the_bias_and_falls_back_alike(two_th
     real = cpu_matmul.run_gemm_blocks
     monkeypatch.setattr(cpu_matmul, "run_gemm_blocks", lambda b: posted.append(b) or real(b))
     fused = cpu_matmul.linear(x, w, bias)
-    assert posted and (posted[0][:, -1] == 1).all()  # beta 1: added to the bias
+    assert posted and (posted[0][:, BIAS] == bias.ctypes.data).all()  # row blocks: all of it
+    x2 = rng.standard_normal((64, 256)).astype(np.float32)
+    w2 = rng.standard_normal((1024, 256)).astype(np.float32)
+    bias2 = rng.standard_normal(1024).astype(np.float32)
+    wide = cpu_matmul.linear(x2, w2, bias2)  # column blocks: each its half of the bias
+    halves = bias2.ctypes.data + np.array([0, 512 * bias2.itemsize])
+    assert posted[1][:, BIAS].tolist() == halves.tolist()
     monkeypatch.setattr(cpu_matmul, "run_gemm_blocks", lambda b: False)  # the slots taken
     np.testing.assert_array_equal(cpu_matmul.linear(x, w, bias), fused)
+    np.testing.assert_array_equal(cpu_matmul.linear(x2, w2, bias2), wide)

@@ -8,19 +8,14 @@ its own block of the output: both cores for a GEMM-heavy model (an MLP's step), 
 and the split depends only on the shapes and the thread count. Float matrices go to the workers
 without the GIL (NumPy's own ``cblas_?gemm`` called from a kernel, ``kernels.gemm_handoff``),
 others as Python slices; the numbers are ``np.matmul``'s of each block either way. A linear
-layer's bias goes into the GEMM where that gives the same numbers (``linear``).
+layer's bias is added to each block by the thread that computed it (``linear``).
 """
 
 import numpy as np
 
 from ..kernels import cblas
-from ..kernels.gemm_handoff import ARGS, SLOT_FIELDS
+from ..kernels.gemm_handoff import ARGS, BIAS, SLOT_FIELDS
 from .batch_threads import batch_slices, run_gemm_blocks, run_slices
-
-# a K this small is one panel in every OpenBLAS kernel (their K blocks are 256 and more), so a
-# GEMM into the bias adds the bias to the finished sum (``linear``); measured with OpenBLAS
-# 0.3.31's SkylakeX SGEMM: the same bits up to K = 448, others from 512 on
-FUSED_BIAS_MAX_K = 128
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -49,19 +44,16 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """``x @ w.T + bias`` with the same numbers as ``out = x @ w.T; out += bias``. Where the
-    whole sum over ``k`` is one of BLAS's panels (``k <= FUSED_BIAS_MAX_K``), the output starts
-    as the bias and the GEMM adds to it (beta 1): the bias is then added to the complete sum,
-    once, as the separate pass adds it, and that pass is saved (on a ViT's (12800, 192) output,
+    """``x @ w.T + bias`` with the numbers of ``out = x @ w.T; out += bias``; a product split
+    over the kernel threads adds the bias to each block on the thread that computed it, while
+    the block is in that core's cache (on a ViT's (12800, 192) output the separate pass cost
     880 us against the GEMM's 3480)."""
-    fits = x.ndim == 2 and w.ndim == 2 and bias.shape == w.shape[:1]
-    if fits and 2 <= x.shape[1] <= FUSED_BIAS_MAX_K:
+    if x.ndim == 2 and w.ndim == 2 and bias.shape == w.shape[:1]:
         b = w.T
         by_columns, slices = _split(x, b)
-        out = np.empty((x.shape[0], b.shape[1]), dtype=np.result_type(x, w, bias))
-        if bias.dtype == out.dtype:
-            out[...] = bias
-            blocks = _gemm_blocks(x, b, out, slices, by_columns, accumulate=True)
+        if len(slices) > 1:
+            out = np.empty((x.shape[0], b.shape[1]), dtype=np.result_type(x, w, bias))
+            blocks = _gemm_blocks(x, b, out, slices, by_columns, bias)
             if blocks is not None and run_gemm_blocks(blocks):
                 return out
     out = matmul(x, w.T)
@@ -86,13 +78,16 @@ def _columns_first(b: np.ndarray, m: int) -> bool:
     return b.shape[1] >= m and b_layout is not None and b_layout[0] == cblas.TRANS
 
 
-def _gemm_blocks(a, b, out, slices, by_columns, accumulate=False) -> np.ndarray | None:
+def _gemm_blocks(a, b, out, slices, by_columns, bias=None) -> np.ndarray | None:
     """Slot fields for each block (``out[s] = a[s] @ b``, or ``out[:, s] = a @ b[:, s]``
-    ``by_columns``), the call ``np.matmul`` makes for it; None where it would make another
-    (other dtypes, a dim below 2: NumPy's special cases, unaligned or unusual strides) or
-    NumPy's BLAS is not reachable."""
+    ``by_columns``), the call ``np.matmul`` makes for it, then ``+= bias`` where given; None
+    where it would make another (other dtypes, a dim below 2: NumPy's special cases,
+    unaligned or unusual strides) or NumPy's BLAS is not reachable."""
     address = cblas.GEMM.get(out.dtype.str[1:])
     if address is None or a.dtype != out.dtype or b.dtype != out.dtype:
+        return None
+    if bias is not None and not (bias.dtype == out.dtype and bias.flags.c_contiguous
+                                 and bias.flags.aligned):  # fmt: skip
         return None
     if not (a.flags.aligned and b.flags.aligned and out.flags.aligned):
         return None
@@ -112,7 +107,10 @@ def _gemm_blocks(a, b, out, slices, by_columns, accumulate=False) -> np.ndarray 
             or z_layout[0] != cblas.NO_TRANS
         ):
             return None
-        blocks[row, ARGS:] = (x_layout[0], y_layout[0], x.shape[0], y.shape[1], x.shape[1],
-                              x.ctypes.data, x_layout[1], y.ctypes.data, y_layout[1],
-                              z.ctypes.data, z_layout[1], accumulate)  # fmt: skip
+        blocks[row, ARGS:BIAS] = (x_layout[0], y_layout[0], x.shape[0], y.shape[1], x.shape[1],
+                                  x.ctypes.data, x_layout[1], y.ctypes.data, y_layout[1],
+                                  z.ctypes.data, z_layout[1])  # fmt: skip
+    if bias is not None:
+        blocks[:, BIAS] = [bias[s].ctypes.data if by_columns else bias.ctypes.data
+                           for s in slices]  # fmt: skip
     return blocks

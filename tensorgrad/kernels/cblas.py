@@ -13,12 +13,15 @@ import os
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import carray, types
 from numba.extending import intrinsic
+
+from .config import njit
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 _SYMBOLS = {"f4": ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
             "f8": ("scipy_cblas_dgemm64_", "cblas_dgemm64_")}  # fmt: skip
+GEMM_ARGS = 11  # call_gemm's fields
 _MAX_INT = 2**31 - 1  # NumPy's own BLAS limit for 32-bit builds; plenty here
 
 
@@ -77,16 +80,16 @@ def layout(a: np.ndarray) -> tuple[int, int] | None:
 
 @intrinsic
 def call_gemm(typingctx, address, double, args):
-    """``cblas_?gemm(RowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)`` at
-    ``address`` (``double`` nonzero: dgemm, else sgemm); ``args`` an int64 array ``[ta, tb, m,
-    n, k, a, lda, b, ldb, c, ldc, accumulate]``, the pointers as integers, beta 1 where
-    ``accumulate`` is nonzero (c += a @ b), else 0."""
+    """``cblas_?gemm(RowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)`` at ``address``
+    (``double`` nonzero: dgemm, else sgemm); ``args`` an int64 array ``[ta, tb, m, n, k, a,
+    lda, b, ldb, c, ldc]``, the pointers as integers."""
 
     def codegen(context, builder, signature, call_args):
         address, double, fields = call_args
         array = context.make_array(signature.args[2])(context, builder, fields)
         i64 = ir.IntType(64)
-        values = [builder.load(builder.gep(array.data, [ir.Constant(i64, j)])) for j in range(12)]
+        fields = [builder.gep(array.data, [ir.Constant(i64, j)]) for j in range(GEMM_ARGS)]
+        values = [builder.load(field) for field in fields]
         is_double = builder.icmp_unsigned("!=", double, ir.Constant(double.type, 0))
         with builder.if_else(is_double) as (then_double, otherwise):
             with then_double:
@@ -100,13 +103,47 @@ def call_gemm(typingctx, address, double, args):
 
 def _call(builder, address, real, values):
     i32, i64, pointer = ir.IntType(32), ir.IntType(64), ir.IntType(8).as_pointer()
-    ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate = values
+    ta, tb, m, n, k, a, lda, b, ldb, c, ldc = values
     signature = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, real, pointer,
                                                 i64, pointer, i64, real, pointer, i64])  # fmt: skip
     fn = builder.inttoptr(address, signature.as_pointer())
     a, b, c = (builder.inttoptr(p, pointer) for p in (a, b, c))
     ta, tb = builder.trunc(ta, i32), builder.trunc(tb, i32)
     one, zero = ir.Constant(real, 1.0), ir.Constant(real, 0.0)
-    beta = builder.select(builder.icmp_unsigned("!=", accumulate, ir.Constant(i64, 0)), one, zero)
     order = ir.Constant(i32, ROW_MAJOR)
-    builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, beta, c, ldc])
+    builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, zero, c, ldc])
+
+
+@intrinsic
+def _pointer_at(typingctx, address, zero):
+    """A pointer to numbers of ``zero``'s type at the integer ``address``."""
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+
+    return types.CPointer(zero)(types.int64, zero), codegen
+
+
+@njit(cache=True, nogil=True)
+def _add_rows(c, bias, m, n, ldc):
+    for r in range(m):
+        row = c[r * ldc : r * ldc + n]  # a view from 0: the loop vectorises
+        for j in range(n):
+            row[j] += bias[j]
+
+
+@njit(cache=True, nogil=True)
+def add_bias(address, double, args):
+    """``c[r, :n] += bias`` for every row of a ``call_gemm`` output (``args`` as there; the
+    bias's ``n`` numbers at ``address``, of the GEMM's dtype): ``out += bias`` in NumPy, while
+    the block is still in this core's cache."""
+    m, n, c, ldc = args[2], args[3], args[9], args[10]
+    if m == 0 or n == 0:
+        return
+    size = (m - 1) * ldc + n
+    if double:
+        out = carray(_pointer_at(c, np.float64(0.0)), size)
+        _add_rows(out, carray(_pointer_at(address, np.float64(0.0)), n), m, n, ldc)
+    else:
+        out32 = carray(_pointer_at(c, np.float32(0.0)), size)
+        _add_rows(out32, carray(_pointer_at(address, np.float32(0.0)), n), m, n, ldc)

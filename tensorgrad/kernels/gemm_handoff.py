@@ -10,8 +10,9 @@ worker has claimed, and waits for the claimed ones. Each slot is claimed exactly
 compare-and-swap), by a worker or by its caller, so a caller never waits for a worker that is
 not already running its block.
 
-A slot: ``[state, address, double, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate]``,
-the last 12 being ``call_gemm``'s arguments.
+A slot: ``[state, address, double, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, bias]``, the 11
+after ``double`` being ``call_gemm``'s arguments; a nonzero ``bias`` is the address of ``n``
+numbers added to every row of the block after its GEMM (``cblas.add_bias``).
 """
 
 import numpy as np
@@ -19,13 +20,14 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .cblas import call_gemm
+from .cblas import GEMM_ARGS, add_bias, call_gemm
 from .config import njit
 from .spin import _load_relaxed, _pause_and_clock
 
 FREE, POSTED, CLAIMED, DONE = 0, 1, 2, 3
 STATE, ADDRESS, DOUBLE, ARGS = 0, 1, 2, 3
-SLOT_FIELDS = ARGS + 12
+BIAS = ARGS + GEMM_ARGS
+SLOT_FIELDS = BIAS + 1
 
 
 def new_slots(count: int) -> np.ndarray:
@@ -96,9 +98,15 @@ def _add(typingctx, counter, value):
 
 
 @njit(cache=True, nogil=True)
+def _gemm(slot):
+    call_gemm(slot[ADDRESS], slot[DOUBLE], slot[ARGS:BIAS])
+    if slot[BIAS] != 0:
+        add_bias(slot[BIAS], slot[DOUBLE], slot[ARGS:BIAS])
+
+
+@njit(cache=True, nogil=True)
 def _run(slots, row):
-    slot = slots[row]
-    call_gemm(slot[ADDRESS], slot[DOUBLE], slot[ARGS:])
+    _gemm(slots[row])
     _set_state(slots, row, DONE)
 
 
@@ -139,7 +147,7 @@ def split_gemm(slots, handed, own):
     then every posted slot still unclaimed, wait for the others, and free them all."""
     for row in range(handed):
         _set_state(slots, row, POSTED)
-    call_gemm(own[ADDRESS], own[DOUBLE], own[ARGS:])
+    _gemm(own)
     for row in range(handed):
         if _claim(slots, row, POSTED, CLAIMED):
             _run(slots, row)

@@ -11,7 +11,7 @@ products NumPy's BLAS GEMM (``cblas``), each called as NumPy calls it.
 
 import numpy as np
 
-from .cblas import NO_TRANS, call_gemm
+from .cblas import GEMM_ARGS, NO_TRANS, call_gemm
 from .config import EXACT_JIT, njit
 from .ufunc_loops import call_unary
 
@@ -91,7 +91,7 @@ def _gemm(gemm, double, args, a, b, c):
     args[2], args[3], args[4] = a.shape[0], b.shape[1], a.shape[1]
     args[5], args[6] = a.ctypes.data, a.strides[0] // size
     args[7], args[8] = b.ctypes.data, b.strides[0] // size
-    args[9], args[10], args[11] = c.ctypes.data, c.strides[0] // size, 0
+    args[9], args[10] = c.ctypes.data, c.strides[0] // size
     call_gemm(gemm, double, args)
 
 
@@ -104,7 +104,7 @@ def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_step
     holds ``[h0, c0]`` per row, ``w_t`` the scaled W_hh^T, ``half`` 0.5 in the arrays' dtype;
     the same numbers as ``cpu_lstm``'s step-by-step loop."""
     proj = w_t.shape[0]
-    args = np.empty(12, np.int64)
+    args = np.empty(GEMM_ARGS, np.int64)
     for t in range(x.shape[0]):
         k = t if keep_steps else 0
         prev = start[lo:hi] if t == 0 else out[t - 1, lo:hi]
@@ -129,7 +129,7 @@ def backward_rows(grad, c0, w_hh, one, gemm, double, lo, hi, out, acts, tanh_c, 
     """Back through time (no projection) for the rows ``lo:hi``: per step ``cell_backward``
     and the product d_t W_hh by BLAS into ``dh``; the same numbers as ``cpu_lstm``'s loop."""
     proj = w_hh.shape[1]
-    args = np.empty(12, np.int64)
+    args = np.empty(GEMM_ARGS, np.int64)
     dh_r, dc_r = dh[lo:hi], dc[lo:hi]
     for t in range(grad.shape[0] - 1, -1, -1):
         if t == 0:
