@@ -321,3 +321,46 @@ def test_unbind_removes_the_dim_and_refuses_a_0d_tensor():
     np.testing.assert_array_equal(tg.unbind(x)[1].numpy(), [3, 4, 5])
     with pytest.raises(IndexError, match="unbind"):
         tg.unbind(tg.tensor(1.0))
+
+
+def test_an_unshared_first_gradient_is_stored_as_is():
+    # a weight's GEMM output reaches nothing else: stored without the copy (PyTorch steals it)
+    from tensorgrad.ops.registry import REGISTRY
+
+    op = REGISTRY["linear"]
+    vjps, made = op.vjps, []
+
+    def weight_vjp(*args):
+        grad = vjps[1](*args)
+        made.append(weakref.ref(grad))
+        return grad
+
+    object.__setattr__(op, "vjps", (vjps[0], weight_vjp, vjps[2]))  # a frozen dataclass
+    try:
+        layer, x = tg.nn.Linear(4, 3), tg.randn(5, 4)
+        layer(x).sum().backward()
+    finally:
+        object.__setattr__(op, "vjps", vjps)
+    assert layer.weight.grad.data is made[0]()
+    np.testing.assert_allclose(layer.weight.grad.data, np.ones((3, 5)) @ x.data, rtol=1e-6)
+
+
+def test_a_shared_gradient_is_copied_into_each_leaf():
+    a = tg.randn(3, requires_grad=True)
+    b = tg.randn(3, requires_grad=True)
+    (a + b).sum().backward()  # add's VJP hands both inputs one array
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data += 1
+    np.testing.assert_array_equal(b.grad.data, np.ones(3, np.float32))
+    kept = []
+    w = tg.randn(4, 3, requires_grad=True)
+    w.register_hook(lambda g: kept.append(g))  # the hook keeps the gradient it was given
+    (tg.randn(5, 4) @ w).sum().backward()
+    assert not np.shares_memory(w.grad.data, kept[0].data)
+    w.grad.data[...] = 0
+    assert kept[0].data.any()
+    arrays = []
+    v = tg.randn(4, 3, requires_grad=True)
+    v.register_hook(lambda g: arrays.append(g.data))  # only the array is kept
+    (tg.randn(5, 4) @ v).sum().backward()
+    assert not np.shares_memory(v.grad.data, arrays[0])

@@ -7,6 +7,10 @@ path training uses. With ``create_graph=True`` they are recorded like any other 
 the gradients can be differentiated again.
 """
 
+import sys
+
+import numpy as np
+
 from ..backends import backend_of, is_array
 from ..ops.shape import IndexedGrad
 from ..tensor import Tensor
@@ -107,14 +111,39 @@ def _run_hooks(hooks, grad: Tensor) -> Tensor:
     return grad
 
 
-def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """``t.grad += grad``; the stored gradient owns its array (VJPs may share theirs)."""
+def _accumulate(t: Tensor, grad: Tensor, create_graph: bool, adopt: bool = False) -> None:
+    """``t.grad += grad``; the stored gradient owns its array: VJPs may share theirs (add's
+    passes one array to both inputs), so it is a copy, unless ``adopt`` and nothing else
+    holds ``grad`` or its array (as PyTorch's AccumulateGrad steals an unshared gradient: a
+    weight's GEMM output is stored as is, not copied)."""
     if create_graph:
         t.grad = grad if t.grad is None else t.grad + grad
     elif t.grad is None:
-        t.grad = Tensor._make(grad.data.astype(t.dtype, copy=True))
+        if adopt and grad.dtype == t.dtype and _unshared(grad):
+            t.grad = Tensor._make(grad.data)
+        else:
+            t.grad = Tensor._make(grad.data.astype(t.dtype, copy=True))
     else:
         t.grad = Tensor._make(t.grad.data + grad.data)
+
+
+# the references that ``sys.getrefcount`` sees in ``_unshared`` when only the walk holds a
+# gradient: ``run_backward``'s ``grad``, ``_accumulate``'s, ``_unshared``'s and the call's
+# argument; and its array: the tensor's ``data``, ``_unshared``'s and the call's argument
+_WALK_REFERENCES, _ARRAY_REFERENCES = 4, 3
+
+
+def _unshared(grad: Tensor) -> bool:
+    """True when no other object holds ``grad`` or its host array, and the array is no view
+    and has no view: storing it as a ``.grad`` cannot alias anything."""
+    data = grad.data
+    return (
+        type(data) is np.ndarray
+        and data.flags.owndata
+        and data.flags.writeable
+        and sys.getrefcount(grad) <= _WALK_REFERENCES
+        and sys.getrefcount(data) <= _ARRAY_REFERENCES
+    )
 
 
 def _input_gradients(node: Node, grad: Tensor, create_graph: bool, needed, anomaly: bool):
@@ -189,7 +218,7 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
                 results[wanted[id(vertex)]] = grad
             if not is_node:
                 if wanted is None:
-                    _accumulate(vertex, grad, create_graph)
+                    _accumulate(vertex, grad, create_graph, adopt=True)
                 continue
             if wanted is None and vertex.retained is not None:
                 kept = vertex.retained()
@@ -198,6 +227,7 @@ def run_backward(roots, root_grads, inputs=None, retain_graph=False, create_grap
             if needed is None or id(vertex) in needed:
                 for child, g in _input_gradients(vertex, grad, create_graph, needed, anomaly):
                     grads[id(child)] = _summed(grads.get(id(child)), g, owned)
+                g = None  # the last one is no longer held here (``_unshared``)
             if not retain_graph:
                 vertex.release()
     finally:
