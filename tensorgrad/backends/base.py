@@ -61,6 +61,11 @@ class Backend:
         out += bias
         return out
 
+    def sum_rows(self, a, b=None):
+        """``a`` (times ``b`` elementwise, when given) summed over its rows: (rows, n) -> (n,),
+        for the weight and bias gradients."""
+        return (a if b is None else a * b).sum(axis=0)
+
     # -- batch and layer normalisation (``tensorgrad.backends.norms``) --------------------------
     def batch_norm_forward(self, x, *affine, eps):
         return norms.batch_norm_forward(self.xp, x, *affine, eps=eps)

@@ -14,6 +14,7 @@ from . import (
     cpu_lstm,
     cpu_matmul,
     cpu_pool,
+    cpu_row_sums,
     cpu_updates,
 )
 from .base import Backend
@@ -78,6 +79,7 @@ class CpuBackend(Backend):
     gelu_backward = staticmethod(cpu_activations.gelu_backward)
     matmul = staticmethod(cpu_matmul.matmul)
     linear = staticmethod(cpu_matmul.linear)
+    sum_rows = staticmethod(cpu_row_sums.sum_rows)
     lstm_forward = staticmethod(cpu_lstm.lstm_forward)
     lstm_backward = staticmethod(cpu_lstm.lstm_backward)
     packed_attention = staticmethod(cpu_attention.packed_attention)

@@ -59,21 +59,29 @@ def _layer_norm_x(grad, out, x, *args, k, eps):
 
 
 def _lead_sum(t, k: int):
-    """``t`` summed over all but its last ``k`` dims (a Tensor or an array)."""
-    lead = tuple(range(t.ndim - k))
-    return t.sum(lead) if is_grad_enabled() else t.sum(axis=lead)
+    """The Tensor ``t`` summed over all but its last ``k`` dims."""
+    return t.sum(tuple(range(t.ndim - k)))
+
+
+def _row_sum(grad, k: int, xhat=None):
+    """The array ``grad`` (times ``xhat``) summed over all but its last ``k`` dims."""
+    if xhat is not None:
+        xhat = _rows(xhat, k)
+    return backend_of(grad).sum_rows(_rows(grad, k), xhat).reshape(grad.shape[grad.ndim - k :])
 
 
 def _layer_norm_weight(grad, out, x, weight, bias, residual, *, k, eps):
     """d ln/dw = sum(g * xhat) over the leading dims"""
     if is_grad_enabled():
         return _lead_sum(grad * _normalised(x, k, eps)[0], k)
-    return _lead_sum(grad.data * residual[0], k)
+    return _row_sum(grad.data, k, residual[0])
 
 
 def _layer_norm_bias(grad, out, x, weight, bias, residual, *, k, eps):
     """d ln/db = sum(g) over the leading dims"""
-    return _lead_sum(grad if is_grad_enabled() else grad.data, k)
+    if is_grad_enabled():
+        return _lead_sum(grad, k)
+    return _row_sum(grad.data, k)
 
 
 # layer_norm(x[, w, b]) over the last k dims; residual: (xhat, invstd), invstd keepdim

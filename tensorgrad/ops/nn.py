@@ -152,7 +152,9 @@ def _linear_w(grad, out, x, w, *bias):
 
 def _linear_b(grad, out, x, w, b):
     """d (x @ w^T + b)/db . g = sum of g over the leading dims"""
-    return _rows(grad, w.shape[0]).sum(0)  # a Tensor or an array, as _rows gives
+    if is_grad_enabled():
+        return _rows(grad, w.shape[0]).sum(0)
+    return backend_of(grad.data).sum_rows(_rows(grad, w.shape[0]))
 
 
 # cross_entropy(x, q) = -sum(q * log_softmax(x, dim), dim): q is a (soft) target distribution,
