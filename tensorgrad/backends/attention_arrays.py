@@ -59,28 +59,37 @@ def _heads(xp, a, heads: int):
     return tuple(parts[:, :, p].transpose(0, 2, 1, 3) for p in range(3))
 
 
-def _merged(xp, a):
-    """(N, H, L, D) -> (N, L, H D)."""
-    n, heads, length, size = a.shape
-    return xp.ascontiguousarray(a.transpose(0, 2, 1, 3)).reshape(n, length, heads * size)
+def _split_heads(a, heads: int):
+    """(N, L, H D) -> its (N, H, L, D) view: products written into it land merged."""
+    n, length, width = a.shape
+    return a.reshape(n, length, heads, width // heads).transpose(0, 2, 1, 3)
 
 
-def packed_attention(xp, qkv, mask, heads: int, scale: float, rows=ARRAY_ROWS):
-    """(out (N, L, E), probabilities (N, H, L, L)); ``rows``: the row softmax and its VJP."""
+def packed_attention(xp, qkv, mask, heads: int, scale: float, rows=ARRAY_ROWS, out=None):
+    """(out (N, L, E), probabilities (N, H, L, L)); ``rows``: the row softmax and its VJP;
+    ``out``: where to write the output (a new array when None)."""
     q, k, v = _heads(xp, qkv, heads)
     scores = (q * qkv.dtype.type(scale)) @ k.swapaxes(-1, -2)
     if mask is not None:
         scores += mask
     probs = rows[0](xp, scores)
-    return _merged(xp, probs @ v), probs
+    if out is None:
+        n, length, width = qkv.shape
+        out = xp.empty((n, length, width // 3), qkv.dtype)
+    xp.matmul(probs, v, out=_split_heads(out, heads))
+    return out, probs
 
 
-def packed_attention_backward(xp, grad, qkv, probs, heads: int, scale: float, rows=ARRAY_ROWS):
-    """The gradient (N, L, 3E) of the packed projections from the output's (N, L, E)."""
+def packed_attention_backward(xp, grad, qkv, probs, heads: int, scale: float, rows=ARRAY_ROWS,
+                              out=None):  # fmt: skip
+    """The gradient (N, L, 3E) of the packed projections from the output's (N, L, E), into
+    ``out`` when given."""
     q, k, v = _heads(xp, qkv, heads)
-    n, length, embed = grad.shape
-    go = grad.reshape(n, length, heads, embed // heads).transpose(0, 2, 1, 3)
-    dv = probs.swapaxes(-1, -2) @ go
+    go = _split_heads(grad, heads)
+    dqkv = xp.empty(qkv.shape, qkv.dtype) if out is None else out
+    dq, dk, dv = _heads(xp, dqkv, heads)
+    xp.matmul(probs.swapaxes(-1, -2), go, out=dv)
     ds = rows[1](xp, probs, go @ v.swapaxes(-1, -2), scale)
-    dq, dk = ds @ k, ds.swapaxes(-1, -2) @ q
-    return xp.concatenate([_merged(xp, dq), _merged(xp, dk), _merged(xp, dv)], axis=-1)
+    xp.matmul(ds, k, out=dq)
+    xp.matmul(ds.swapaxes(-1, -2), q, out=dk)
+    return dqkv

@@ -48,25 +48,30 @@ def _image_slices(qkv) -> list[slice]:
 
 def packed_attention(qkv, mask, heads: int, scale: float):
     """``attention_arrays.packed_attention`` on slices of the batch, one per kernel thread
-    (each image's products and rows are computed alike in any slice: the same numbers); the
-    saved probabilities stay in the slices' arrays, with the slices."""
+    (each image's products and rows are computed alike in any slice: the same numbers), each
+    writing its images' rows of the output; the saved probabilities stay in the slices'
+    arrays, with the slices."""
     slices = _image_slices(qkv)
+    n, length, width = qkv.shape
+    out = np.empty((n, length, width // 3), qkv.dtype)
     parts = run_slices(
-        lambda s: attention_arrays.packed_attention(np, qkv[s], mask, heads, scale, _ROWS), slices
-    )
-    out = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
-    return out, (slices, [p[1] for p in parts])
+        lambda s: attention_arrays.packed_attention(np, qkv[s], mask, heads, scale, _ROWS,
+                                                    out[s])[1],
+        slices,
+    )  # fmt: skip
+    return out, (slices, parts)
 
 
 def packed_attention_backward(grad, qkv, saved, heads: int, scale: float):
     slices, probs = saved
+    out = np.empty(qkv.shape, qkv.dtype)
 
     def backward(part):  # part: slice(k, k + 1), the forward's k-th slice
         k = part.start
         s = slices[k]
-        return attention_arrays.packed_attention_backward(
-            np, grad[s], qkv[s], probs[k], heads, scale, _ROWS
+        attention_arrays.packed_attention_backward(
+            np, grad[s], qkv[s], probs[k], heads, scale, _ROWS, out[s]
         )
 
-    parts = run_slices(backward, [slice(k, k + 1) for k in range(len(slices))])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    run_slices(backward, [slice(k, k + 1) for k in range(len(slices))])
+    return out
