@@ -71,11 +71,12 @@ def _split(a: np.ndarray, b: np.ndarray) -> tuple[bool, list[slice]]:
 
 def _columns_first(b: np.ndarray, m: int) -> bool:
     """Split the columns of ``b`` rather than the rows of ``a``: when ``b`` is a transposed
-    weight (its columns contiguous) at least as wide as ``a`` is tall, as in a linear layer's
-    forward. Measured on 128 x 784 @ 784 x 512 (one thread per half): a half of the columns
-    447 us, of the rows 551 (each row block packs all of ``b``)."""
+    weight (its columns contiguous) wider than ``a`` is tall, as in a linear layer's forward.
+    Measured on 128 x 784 @ 784 x 512 (one thread per half): a half of the columns 447 us, of
+    the rows 551 (each row block packs all of ``b``); where ``b`` is square to ``a``'s height
+    the rows win (256 x 512 @ 512 x 256, two threads: 547-558 us against 625)."""
     b_layout = cblas.layout(b)
-    return b.shape[1] >= m and b_layout is not None and b_layout[0] == cblas.TRANS
+    return b.shape[1] > m and b_layout is not None and b_layout[0] == cblas.TRANS
 
 
 def _gemm_blocks(a, b, out, slices, by_columns, bias=None) -> np.ndarray | None:
