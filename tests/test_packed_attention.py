@@ -49,32 +49,3 @@ def test_packed_attention_fast_vjp_matches_the_recorded_one():
     (recorded,) = tg.autograd.grad(out, [qkv], g, create_graph=True)
     np.testing.assert_allclose(fast.data, recorded.data, rtol=1e-12, atol=1e-12)
     assert (out.data[:, 2] == 0).all() and np.isfinite(fast.data).all()
-
-
-@pytest.mark.parametrize("masked", [False, True])
-def test_batch_slices_on_the_kernel_threads_give_the_array_codes_bits(masked):
-    """The CPU runs the batch in slices, one per kernel thread: each image's numbers are the
-    ones the array code gives for the whole batch, forward and backward."""
-    from tensorgrad.backends import attention_arrays, cpu_attention
-
-    rng = np.random.default_rng(0)
-    n, length, heads, embed = 37, 33, 4, 32
-    qkv = rng.standard_normal((n, length, 3 * embed)).astype(np.float32)
-    mask = np.triu(np.full((length, length), -np.inf, np.float32), 1) if masked else None
-    grad = rng.standard_normal((n, length, embed)).astype(np.float32)
-    scale = 1 / np.sqrt(embed // heads)
-    out_ref, probs_ref = attention_arrays.packed_attention(np, qkv, mask, heads, scale)
-    dqkv_ref = attention_arrays.packed_attention_backward(np, grad, qkv, probs_ref, heads, scale)
-    before = tg.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            tg.set_num_threads(threads)
-            out, saved = cpu_attention.packed_attention(qkv, mask, heads, scale)
-            assert len(saved[0]) == threads  # 37 x 33 x 33 x 32 x 2 multiply-adds: split
-            np.testing.assert_array_equal(out, out_ref)
-            np.testing.assert_array_equal(np.concatenate(saved[1]), probs_ref)
-            tg.set_num_threads(1 if threads > 1 else 2)  # the backward keeps the forward's
-            dqkv = cpu_attention.packed_attention_backward(grad, qkv, saved, heads, scale)
-            np.testing.assert_array_equal(dqkv, dqkv_ref)
-    finally:
-        tg.set_num_threads(before)

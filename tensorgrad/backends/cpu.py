@@ -1,6 +1,6 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch and layer normalisation, GELU, attention's row softmax, scatter-add, the optimizer
-updates and the LSTM's step."""
+batch and layer normalisation, GELU, packed attention, scatter-add, the optimizer updates
+and the LSTM's step."""
 
 import numpy as np
 

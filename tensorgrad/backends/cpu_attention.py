@@ -1,77 +1,89 @@
-"""The CPU's packed self-attention: ``attention_arrays``' code with float32's row softmax and
-its VJP as Numba passes (``tensorgrad.kernels.softmax_rows``), on slices of the batch across
-the kernel threads when it pays (the rows of a slice split again when it runs alone); other
-dtypes take the array code for the softmax."""
+"""The CPU's packed self-attention: float32 heads a block at a time in Numba around NumPy's
+BLAS (``tensorgrad.kernels.attention``), the blocks split across the kernel threads. What the
+kernels do not take (other dtypes or masks, a sequence or head of one, which ``np.matmul``
+multiplies otherwise than by GEMM, a NumPy without a GEMM to call) runs ``attention_arrays``,
+whose numbers the kernels give bit for bit.
+
+The saved probabilities are the kernels' blocks, (blocks, L, per_block L), or the array
+code's (N, H, L, L); any thread count reads either (a block's numbers do not depend on which
+thread ran it).
+"""
+
+import math
 
 import numpy as np
 
-from ..kernels import softmax_rows as ksoft
+from ..kernels import attention as kattention
+from ..kernels.cblas import GEMM
 from . import attention_arrays
 from .batch_threads import ELEMENT_COST, batch_slices, run_slices
 
 # an element costs about as much as this many multiply-adds (exp's polynomial, the sums)
 _SOFTMAX_COST = 4 * ELEMENT_COST
+# a block's transposed probabilities stay within this, with the scratch of its softmax in L2
+_BLOCK_BYTES = 1 << 18
+_LANES = 64  # LLVM's float32 vector loop step: 16 lanes, unrolled 4 times
 
 
-def _by_rows(a, run_rows):
-    if a.size == 0:
-        return
-    rows = a.reshape(-1, a.shape[-1])
-    run_slices(lambda s: run_rows(rows, s), batch_slices(rows.shape[0], a.size * _SOFTMAX_COST))
+def per_block(length: int) -> int:
+    """Heads per block of sequences of ``length``: enough for rows of whole vector steps
+    (L = 50: 32 heads, 1600 columns), as long as the block fits ``_BLOCK_BYTES``."""
+    fill = _LANES // math.gcd(length, _LANES)
+    return max(1, min(fill, _BLOCK_BYTES // (4 * length * length)))
 
 
-def _softmax(xp, scores):
-    if scores.dtype != np.float32 or not scores.flags.c_contiguous:
-        return attention_arrays.softmax_rows(xp, scores)
-    _by_rows(scores, lambda rows, s: ksoft.softmax_rows32(rows, s.start, s.stop))
-    return scores
-
-
-def _softmax_backward(xp, probs, dp, scale: float):
-    if probs.dtype != np.float32 or dp.dtype != np.float32 or not dp.flags.c_contiguous:
-        return attention_arrays.softmax_rows_backward(xp, probs, dp, scale)
-    p = np.ascontiguousarray(probs).reshape(-1, probs.shape[-1])
-    scale32 = np.float32(scale)
-    _by_rows(dp, lambda rows, s: ksoft.softmax_rows_grad32(p, rows, scale32, s.start, s.stop))
-    return dp
-
-
-_ROWS = (_softmax, _softmax_backward)
-
-
-def _image_slices(qkv) -> list[slice]:
-    """Slices of the batch for the kernel threads, by the products' multiply-adds (q k^T and
-    p v: 2 L^2 E per image)."""
+def _kernels_take(qkv, mask, heads: int) -> bool:
     n, length, width = qkv.shape
-    return batch_slices(n, 2 * n * length * length * (width // 3))
+    return (
+        qkv.dtype == np.float32
+        and "f4" in GEMM
+        and n > 0
+        and length >= 2
+        and width // (3 * heads) >= 2
+        and (mask is None or mask.dtype == np.float32)
+    )
+
+
+def _block_slices(blocks: int, qkv, heads: int) -> list[slice]:
+    """The blocks' slices for the kernel threads, by the work: per head two products of L^2 D
+    multiply-adds and a softmax over L^2 scores."""
+    n, length, width = qkv.shape
+    work = n * length * length * (2 * (width // 3) + heads * _SOFTMAX_COST)
+    return batch_slices(blocks, work)
 
 
 def packed_attention(qkv, mask, heads: int, scale: float):
-    """``attention_arrays.packed_attention`` on slices of the batch, one per kernel thread
-    (each image's products and rows are computed alike in any slice: the same numbers), each
-    writing its images' rows of the output; the saved probabilities stay in the slices'
-    arrays, with the slices."""
-    slices = _image_slices(qkv)
+    """``attention_arrays.packed_attention``: (out, the saved probabilities)."""
+    if not _kernels_take(qkv, mask, heads):
+        return attention_arrays.packed_attention(np, qkv, mask, heads, scale)
+    qkv = np.ascontiguousarray(qkv)
     n, length, width = qkv.shape
-    out = np.empty((n, length, width // 3), qkv.dtype)
-    parts = run_slices(
-        lambda s: attention_arrays.packed_attention(np, qkv[s], mask, heads, scale, _ROWS,
-                                                    out[s])[1],
-        slices,
+    count = per_block(length)
+    probs = np.empty((-(-n * heads // count), length, count * length), np.float32)
+    out = np.empty((n, length, width // 3), np.float32)
+    masked = mask is not None
+    mask_t = np.tile(mask.T, (1, count)) if masked else np.empty((0, 0), np.float32)
+    gemm, scale32 = GEMM["f4"], np.float32(scale)
+    run_slices(
+        lambda s: kattention.attend(gemm, qkv, mask_t, masked, heads, scale32, s.start, s.stop,
+                                    probs, out),
+        _block_slices(len(probs), qkv, heads),
     )  # fmt: skip
-    return out, (slices, parts)
+    return out, probs
 
 
-def packed_attention_backward(grad, qkv, saved, heads: int, scale: float):
-    slices, probs = saved
-    out = np.empty(qkv.shape, qkv.dtype)
-
-    def backward(part):  # part: slice(k, k + 1), the forward's k-th slice
-        k = part.start
-        s = slices[k]
-        attention_arrays.packed_attention_backward(
-            np, grad[s], qkv[s], probs[k], heads, scale, _ROWS, out[s]
-        )
-
-    run_slices(backward, [slice(k, k + 1) for k in range(len(slices))])
-    return out
+def packed_attention_backward(grad, qkv, probs, heads: int, scale: float):
+    """``attention_arrays.packed_attention_backward`` from ``packed_attention``'s saved
+    probabilities."""
+    if probs.ndim == 4:  # the array code's
+        return attention_arrays.packed_attention_backward(np, grad, qkv, probs, heads, scale)
+    grad = np.ascontiguousarray(grad, np.float32)
+    qkv = np.ascontiguousarray(qkv)
+    dqkv = np.empty(qkv.shape, np.float32)
+    gemm, scale32 = GEMM["f4"], np.float32(scale)
+    run_slices(
+        lambda s: kattention.attend_backward(gemm, grad, qkv, probs, heads, scale32, s.start,
+                                             s.stop, dqkv),
+        _block_slices(len(probs), qkv, heads),
+    )  # fmt: skip
+    return dqkv

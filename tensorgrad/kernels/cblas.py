@@ -114,6 +114,31 @@ def _call(builder, address, real, values):
     builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, zero, c, ldc])
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _operand(a, args, flag, lead):
+    """``args[flag], args[lead]`` = ``layout(a)``'s transpose flag and leading dimension (the
+    caller knows ``a`` is blasable)."""
+    size = a.itemsize
+    if a.strides[1] == size and a.strides[0] >= a.shape[1] * size:
+        args[flag], args[lead] = NO_TRANS, a.strides[0] // size
+    else:
+        args[flag], args[lead] = TRANS, a.strides[1] // size
+
+
+@njit(cache=True, nogil=True)
+def matmul_into(address, double, args, a, b, c):
+    """``c = a @ b`` for 2-D views whose every dimension is at least 2, ``a`` and ``b`` rows or
+    columns of unit-stride elements (a transposed view passes as such), ``c`` rows: the GEMM
+    ``np.matmul`` calls for them (``args``: a ``GEMM_ARGS`` int64 scratch array)."""
+    size = c.itemsize
+    _operand(a, args, 0, 6)
+    _operand(b, args, 1, 8)
+    args[2], args[3], args[4] = a.shape[0], b.shape[1], a.shape[1]
+    args[5], args[7], args[9] = a.ctypes.data, b.ctypes.data, c.ctypes.data
+    args[10] = c.strides[0] // size
+    call_gemm(address, double, args)
+
+
 @intrinsic
 def _pointer_at(typingctx, address, zero):
     """A pointer to numbers of ``zero``'s type at the integer ``address``."""

@@ -11,7 +11,7 @@ products NumPy's BLAS GEMM (``cblas``), each called as NumPy calls it.
 
 import numpy as np
 
-from .cblas import GEMM_ARGS, NO_TRANS, call_gemm
+from .cblas import GEMM_ARGS, matmul_into
 from .config import EXACT_JIT, njit
 from .ufunc_loops import call_unary
 
@@ -83,19 +83,6 @@ def cell_backward(grad, proj, add_grad_h, dh, dc, acts, prev, c_col, tanh_c, d, 
 
 
 @njit(**EXACT_JIT)
-def _gemm(gemm, double, args, a, b, c):
-    """``c = a @ b`` by NumPy's BLAS (``cblas.call_gemm``) for row-major blocks with unit
-    column strides, the call ``np.matmul`` makes for them."""
-    size = a.itemsize
-    args[0], args[1] = NO_TRANS, NO_TRANS
-    args[2], args[3], args[4] = a.shape[0], b.shape[1], a.shape[1]
-    args[5], args[6] = a.ctypes.data, a.strides[0] // size
-    args[7], args[8] = b.ctypes.data, b.strides[0] // size
-    args[9], args[10] = c.ctypes.data, c.strides[0] // size
-    call_gemm(gemm, double, args)
-
-
-@njit(**EXACT_JIT)
 def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo, hi, acts,
                  out, tanh_c):  # fmt: skip
     """The whole recurrence (no projection) for the rows ``lo:hi``: per step the product by
@@ -109,7 +96,7 @@ def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_step
         k = t if keep_steps else 0
         prev = start[lo:hi] if t == 0 else out[t - 1, lo:hi]
         a, state, th = acts[k, lo:hi], out[t, lo:hi], tanh_c[k, lo:hi]
-        _gemm(gemm, double, args, prev[:, :proj], w_t, a)
+        matmul_into(gemm, double, args, prev[:, :proj], w_t, a)
         if bias is None:
             add_scaled(a, x[t, lo:hi], scale)
         else:
@@ -139,4 +126,4 @@ def backward_rows(grad, c0, w_hh, one, gemm, double, lo, hi, out, acts, tanh_c, 
         d_t = d[t, lo:hi]
         cell_backward(grad[t, lo:hi], proj, True, dh_r, dc_r, acts[t, lo:hi], prev, c_col,
                       tanh_c[t, lo:hi], d_t, one)  # fmt: skip
-        _gemm(gemm, double, args, d_t, w_hh, dh_r)
+        matmul_into(gemm, double, args, d_t, w_hh, dh_r)

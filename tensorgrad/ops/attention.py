@@ -8,10 +8,10 @@ query row with every key masked (-inf) gives zeros, as PyTorch's SDPA.
 
 Why one op: composed, a layer's attention is a dozen recorded ops and as many passes (head
 transposes copied for the matmuls, the scale, the mask, softmax's four passes, their VJPs); the
-CPU runs it as BLAS matmuls around one Numba row-softmax pass each way
-(``tensorgrad.kernels.softmax_rows``). The fast VJP reads the saved probabilities (their layout is
-the backend's); under ``create_graph=True`` it recomputes them with tensorgrad ops, so the
-gradient differentiates again.
+CPU runs it as each head's BLAS products around a Numba softmax pass, a block of heads at a
+time (``tensorgrad.kernels.attention``). The fast VJP reads the saved probabilities (their
+layout is the backend's); under ``create_graph=True`` it recomputes them with tensorgrad ops,
+so the gradient differentiates again.
 """
 
 import math
