@@ -101,7 +101,14 @@ class Backend:
     def packed_attention_backward(self, grad, qkv, saved, heads: int, scale: float):
         return attention_arrays.packed_attention_backward(self.xp, grad, qkv, saved, heads, scale)
 
-    # -- GELU (``tensorgrad.backends.special``) -----------------------------------------------
+    # -- ReLU and GELU (``tensorgrad.backends.special``) ---------------------------------------
+    def relu(self, x):
+        return self.xp.maximum(x, 0)
+
+    def relu_backward(self, grad, x):
+        """grad where x > 0 (or NaN), else 0: grad times 1 or 0."""
+        return grad * ~(x <= 0)
+
     def gelu(self, x, approximate: str):
         return special.gelu(self.xp, x, approximate)
 

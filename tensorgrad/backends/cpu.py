@@ -1,5 +1,5 @@
 """The CPU backend: NumPy for the array module, Numba kernels for convolution, pooling,
-batch and layer normalisation, GELU, packed attention, scatter-add, the optimizer updates
+batch and layer normalisation, ReLU, GELU, packed attention, scatter-add, the optimizer updates
 and the LSTM's step."""
 
 import numpy as np
@@ -75,6 +75,8 @@ class CpuBackend(Backend):
     batch_norm_input_grad = staticmethod(cpu_batchnorm.batch_norm_input_grad)
     layer_norm_forward = staticmethod(cpu_layer_norm.layer_norm_forward)
     layer_norm_input_grad = staticmethod(cpu_layer_norm.layer_norm_input_grad)
+    relu = staticmethod(cpu_activations.relu)
+    relu_backward = staticmethod(cpu_activations.relu_backward)
     gelu = staticmethod(cpu_activations.gelu)
     gelu_backward = staticmethod(cpu_activations.gelu_backward)
     matmul = staticmethod(cpu_matmul.matmul)

@@ -7,7 +7,7 @@ sums it back to the input's shape.
 import math
 
 from ..backends import array_module, backend_of
-from .registry import defop
+from .registry import defop, is_grad_enabled
 
 
 def _same(grad, out, *inputs, **params):
@@ -115,11 +115,13 @@ def _sigmoid_vjp(grad, out, x):
 
 
 def _relu_forward(x):
-    return array_module(x).maximum(x, 0)
+    return backend_of(x).relu(x)
 
 
 def _relu_vjp(grad, out, x):
     """d relu(x)/dx = 0 where x <= 0, else 1 (a NaN passes the gradient, as in PyTorch)"""
+    if not is_grad_enabled():
+        return backend_of(x.data).relu_backward(grad.data, x.data)
     return grad * ~(x.data <= 0)
 
 
