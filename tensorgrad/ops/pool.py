@@ -53,9 +53,8 @@ def _max_pool2d_vjp(grad, out, x, index, *, relu, **params):
     """d max(window)/dx = 1 at the window's maximum (the first of equal ones, or the last NaN),
     0 elsewhere (times [out > 0] with the fused ReLU: windows with out <= 0 get position -1,
     nowhere, for the scatter; a NaN passes, as PyTorch's relu backward lets it)"""
-    if relu:
-        xp = backend_of(index).xp
-        index = xp.where(out.data <= 0, xp.asarray(-1, dtype=index.dtype), index)
+    if relu:  # index | -1 is -1: NumPy's where with a scalar runs no vector loop (4-10x slower)
+        index = index | -(out.data <= 0).astype(index.dtype)
     return MAX_POOL2D_SCATTER(grad, index=index, input_shape=x.shape, **_window_params(params))
 
 
