@@ -181,6 +181,19 @@ def indexed(draw, put=False):
     return [draw(arrays(shape))], {"key": key}
 
 
+def np_getitem(x, key):
+    """``x[key]`` by PyTorch's rule (``tensorgrad.functions.getitem``): with index arrays in
+    the key its ints select first, where NumPy would broadcast them with the arrays as more
+    advanced indices (``x[0, :, [0, 1]]`` of a (3, 4, 5): (4, 2), NumPy's (2, 4))."""
+    key = key if isinstance(key, tuple) else (key,)
+    ints = [isinstance(k, int) for k in key]
+    if not any(ints) or not any(isinstance(k, np.ndarray) for k in key):
+        return x[key]
+    selected = x[tuple(k if k is None or k is Ellipsis or i else slice(None)
+                       for k, i in zip(key, ints))]  # fmt: skip
+    return selected[tuple(slice(None) if k is None else k for k, i in zip(key, ints) if not i)]
+
+
 def np_index_put(src, key, shape):
     out = np.zeros(shape, src.dtype)
     np.add.at(out, key, src)
@@ -477,7 +490,7 @@ ROWS: list[Row] = [
         "index",
         ("index", "index_put_zeros"),
         lambda x, key: x[key],
-        lambda x, key: x[key],
+        np_getitem,
         indexed(),
     ),
     Row(
