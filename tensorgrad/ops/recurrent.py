@@ -52,6 +52,23 @@ def _summed_outer(d, x):
     return a @ b if is_grad_enabled() else backend_of(a).matmul(a, b)
 
 
+def _outer_with_previous(d, first, states):
+    """``_summed_outer(d, previous(first, states))`` of arrays, the states read in place (no
+    copy of them shifted by a step); the first step's term only where ``first`` is not all
+    zeros, the initial state's default."""
+    total = _summed_outer(d[1:], states[:-1])
+    if first.any():
+        total += backend_of(first).matmul(d[0].T, first)
+    return total
+
+
+def _row_sums(d):
+    """d summed over steps and batch (T, N, G) -> (G,), as a linear layer sums its bias's
+    gradient (the backend's row sums for arrays)."""
+    rows = d.reshape(-1, d.shape[-1])
+    return rows.sum(0) if is_grad_enabled() else backend_of(rows).sum_rows(rows)
+
+
 def _data(*tensors) -> tuple:
     return tuple(None if t is None else t.data for t in tensors)
 
@@ -87,12 +104,12 @@ def _rnn_scan_vjp(grad, out, x_proj, h0, w_hh, hs, *, nonlinearity, reverse):
     grad = _flip(grad, reverse)
     if is_grad_enabled():
         d_pre, dh0, hs = _rnn_recorded(grad, _flip(x_proj, reverse), h0, w_hh, nonlinearity)
-        h_prev = _previous(h0, hs)
+        d_w_hh = _summed_outer(d_pre, _previous(h0, hs))
     else:
         grad, h0, w_hh = _data(grad, h0, w_hh)
         d_pre, dh0 = arrays.rnn_backward(grad, w_hh, hs, nonlinearity)
-        h_prev = arrays.previous(h0, hs)
-    return _flip(d_pre, reverse), dh0, _summed_outer(d_pre, h_prev)
+        d_w_hh = _outer_with_previous(d_pre, h0, hs)
+    return _flip(d_pre, reverse), dh0, d_w_hh
 
 
 # -- LSTM --------------------------------------------------------------------------------------
@@ -152,18 +169,18 @@ def _lstm_scan_vjp(grad, out, x_proj, h0, c0, w_hh, *rest, reverse, biased=False
     if is_grad_enabled():
         x = _flip(x_proj if bias is None else x_proj + bias, reverse)
         d_gates, dh0, dc0, h_prev, d_proj, h_full = _lstm_recorded(grad, x, h0, c0, w_hh, w_hr)
+        d_w_hh = _summed_outer(d_gates, h_prev)
     else:
         grad, h0, c0, w_hh, w_hr = _data(grad, h0, c0, w_hh, w_hr)
         d_gates, dh0, dc0, d_proj = arrays.lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c)
         hidden = c0.shape[-1]
-        h_prev = arrays.previous(h0, out[..., : h0.shape[-1]])
+        d_w_hh = _outer_with_previous(d_gates, h0, out[..., : h0.shape[-1]])
         h_full = None if w_hr is None else acts[..., 3 * hidden :] * tanh_c
-    d_x = _flip(d_gates, reverse)
-    grads = (d_x, dh0, dc0, _summed_outer(d_gates, h_prev))
+    grads = (_flip(d_gates, reverse), dh0, dc0, d_w_hh)
     if w_hr is not None:
         grads += (_summed_outer(d_proj, h_full),)
-    if bias is not None:  # summed as a linear layer sums its output's gradient
-        grads += (d_x.reshape(-1, d_x.shape[-1]).sum(0),)
+    if bias is not None:
+        grads += (_row_sums(d_gates),)
     return grads
 
 
@@ -206,12 +223,13 @@ def _gru_scan_vjp(grad, out, x_proj, h0, w_hh, *rest, reverse):
     grad = _flip(grad, reverse)
     if is_grad_enabled():
         d_x, dh0, d_h, h_prev = _gru_recorded(grad, _flip(x_proj, reverse), h0, w_hh, b_hh)
+        d_w_hh = _summed_outer(d_h, h_prev)
     else:
         grad, h0, w_hh = _data(grad, h0, w_hh)
         d_x, dh0, d_h = arrays.gru_backward(grad, h0, w_hh, hs, acts, n)
-        h_prev = arrays.previous(h0, hs)
-    grads = (_flip(d_x, reverse), dh0, _summed_outer(d_h, h_prev))
-    return grads if b_hh is None else grads + (d_h.reshape(-1, d_h.shape[-1]).sum(0),)
+        d_w_hh = _outer_with_previous(d_h, h0, hs)
+    grads = (_flip(d_x, reverse), dh0, d_w_hh)
+    return grads if b_hh is None else grads + (_row_sums(d_h),)
 
 
 # scan(x_proj, h0[, c0], w_hh[, w_hr or b_hh], reverse=...) -> every step's state (LSTM: [h,
