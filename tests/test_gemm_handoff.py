@@ -111,7 +111,8 @@ def test_what_blas_would_not_take_as_is_goes_the_python_way(two_threads):
     assert cpu_matmul._gemm_blocks(a[:, :1], b[:1], out, rows, False) is None  # k = 1
     ints = cpu_matmul.matmul(a.astype(np.int64), b.astype(np.int64))
     np.testing.assert_array_equal(ints, a.astype(np.int64) @ b.astype(np.int64))
-    np.testing.assert_array_equal(cpu_matmul.matmul(a, b[:, ::2]), a @ b[:, ::2])
+    by_rows = np.concatenate([a[s] @ b[:, ::2] for s in rows])  # each slice np.matmul's
+    np.testing.assert_array_equal(cpu_matmul.matmul(a, b[:, ::2]), by_rows)
 
 
 @needs_blas
@@ -199,7 +200,9 @@ def test_the_matmul_op_and_the_recurrent_weight_gradients_take_the_split_product
     np.testing.assert_array_equal(out.detach().numpy()[:64], a[:64] @ b)
     np.testing.assert_array_equal(out.detach().numpy()[64:], a[64:] @ b)
     out.sum().backward()
-    np.testing.assert_allclose(w.grad.numpy(), a.T @ np.ones((128, 256), np.float32), rtol=1e-5)
+    ones = np.ones((128, 256), np.float32)
+    np.testing.assert_array_equal(w.grad.numpy()[:150], a.T[:150] @ ones)  # its row blocks
+    np.testing.assert_array_equal(w.grad.numpy()[150:], a.T[150:] @ ones)
     assert calls == [(128, 300), (300, 128)]  # the forward, then a^T @ g
     d = rng.standard_normal((5, 64, 512)).astype(np.float32)
     h = rng.standard_normal((5, 64, 128)).astype(np.float32)
@@ -213,9 +216,10 @@ def test_the_matmul_op_and_the_recurrent_weight_gradients_take_the_split_product
 def test_a_linear_layer_with_its_bias_added_by_the_blocks_gives_the_separate_passs_bits(
     threads,
 ):
-    """``cpu_matmul.linear`` adds the bias to each block of a split product on its thread: the
-    numbers of ``x @ w.T`` with the bias added after, for both dtypes, split by rows or
-    columns or not split."""
+    """``cpu_matmul.linear`` adds the bias to each block of a split product on its thread: each
+    block's ``x @ w.T`` with the bias added after, for both dtypes, split by rows or columns
+    or not split (a block's product is np.matmul's of its rows or columns: some BLAS kernels,
+    OpenBLAS's Haswell ones, round a block otherwise than the whole product)."""
     rng = np.random.default_rng(threads)
     before = tg.get_num_threads()
     try:
@@ -226,7 +230,9 @@ def test_a_linear_layer_with_its_bias_added_by_the_blocks_gives_the_separate_pas
                 x = (rng.standard_normal((m, k)) * 3).astype(dtype)
                 w = rng.standard_normal((n, k)).astype(dtype)
                 bias = (rng.standard_normal(n) * 10).astype(dtype)
-                want = x @ w.T
+                by_columns, slices = cpu_matmul._split(x, w.T)
+                parts = [x @ w[s].T if by_columns else x[s] @ w.T for s in slices]
+                want = np.concatenate(parts, 1 if by_columns else 0)
                 want += bias
                 np.testing.assert_array_equal(cpu_matmul.linear(x, w, bias), want)
     finally:

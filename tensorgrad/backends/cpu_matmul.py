@@ -7,7 +7,10 @@ blocks of a transposed weight ``b``), one per kernel thread, each a one-thread B
 its own block of the output: both cores for a GEMM-heavy model (an MLP's step), no reduction,
 and the split depends only on the shapes and the thread count. Float matrices go to the workers
 without the GIL (NumPy's own ``cblas_?gemm`` called from a kernel, ``kernels.gemm_handoff``),
-others as Python slices; the numbers are ``np.matmul``'s of each block either way. A linear
+others as Python slices; the numbers are ``np.matmul``'s of each block either way. Those may
+differ from the whole product's in the last bits: OpenBLAS's Haswell kernels (AVX2 CPUs)
+round a block by where it starts (float32: almost every split tried), its SkylakeX ones a few
+shapes. A linear
 layer's bias is added to each block by the thread that computed it (``linear``).
 """
 
@@ -44,10 +47,10 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 def linear(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """``x @ w.T + bias`` with the numbers of ``out = x @ w.T; out += bias``; a product split
-    over the kernel threads adds the bias to each block on the thread that computed it, while
-    the block is in that core's cache (on a ViT's (12800, 192) output the separate pass cost
-    880 us against the GEMM's 3480)."""
+    """``x @ w.T + bias``, each block's numbers those of ``out = x @ w.T; out += bias`` on its
+    rows or columns; a product split over the kernel threads adds the bias to each block on
+    the thread that computed it, while the block is in that core's cache (on a ViT's (12800,
+    192) output the separate pass cost 880 us against the GEMM's 3480)."""
     if x.ndim == 2 and w.ndim == 2 and bias.shape == w.shape[:1]:
         b = w.T
         by_columns, slices = _split(x, b)
