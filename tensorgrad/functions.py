@@ -9,6 +9,7 @@ it reads ``tensor.Tensor`` at call time, since the class is built from these fun
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from typing import TYPE_CHECKING
 
@@ -128,7 +129,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 def _count(x: Tensor, dim) -> int:
     axes = dims(dim, x.ndim, "mean")
-    return x.numel() if axes is None else int(np.prod([x.shape[d] for d in axes]))
+    return x.numel() if axes is None else math.prod(x.shape[d] for d in axes)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -227,7 +228,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = (d % x.ndim for d in (start_dim, end_dim))
     if start > end:
         raise OpError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    merged = int(np.prod(x.shape[start : end + 1]))
+    merged = math.prod(x.shape[start : end + 1])
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
 

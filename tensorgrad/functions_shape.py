@@ -7,6 +7,7 @@ primitives' VJPs (``repeat``'s sums the copies, ``roll``'s reads the shifted pos
 from __future__ import annotations
 
 import builtins
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -133,7 +134,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
     sizes = tuple(int(n) for n in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
-    known = int(np.prod([n for n in sizes if n != -1]))
+    known = math.prod(n for n in sizes if n != -1)
     size = input.shape[axis] if input.ndim else 1
     if (
         sizes.count(-1) > 1

@@ -17,8 +17,10 @@ layer's bias is added to each block by the thread that computed it (``linear``).
 import numpy as np
 
 from ..kernels import cblas
-from ..kernels.gemm_handoff import ARGS, BIAS, SLOT_FIELDS
+from ..kernels.gemm_handoff import SLOT_FIELDS, fill_blocks
 from .batch_threads import batch_slices, run_gemm_blocks, run_slices
+
+_NO_BIAS = {"f": np.empty(0, np.float32), "d": np.empty(0, np.float64)}
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -78,8 +80,7 @@ def _columns_first(b: np.ndarray, m: int) -> bool:
     Measured on 128 x 784 @ 784 x 512 (one thread per half): a half of the columns 447 us, of
     the rows 551 (each row block packs all of ``b``); where ``b`` is square to ``a``'s height
     the rows win (256 x 512 @ 512 x 256, two threads: 547-558 us against 625)."""
-    b_layout = cblas.layout(b)
-    return b.shape[1] > m and b_layout is not None and b_layout[0] == cblas.TRANS
+    return b.shape[1] > m and b.strides[0] == b.itemsize != b.strides[1]
 
 
 def _gemm_blocks(a, b, out, slices, by_columns, bias=None) -> np.ndarray | None:
@@ -99,22 +100,9 @@ def _gemm_blocks(a, b, out, slices, by_columns, bias=None) -> np.ndarray | None:
         return None
     if min(s.stop - s.start for s in slices) < 2:
         return None
-    parts = [(a, b[:, s], out[:, s]) if by_columns else (a[s], b, out[s]) for s in slices]
-    blocks = np.zeros((len(parts), SLOT_FIELDS), np.int64)
-    blocks[:, 1], blocks[:, 2] = address, out.dtype == np.float64
-    for row, (x, y, z) in enumerate(parts):
-        x_layout, y_layout, z_layout = cblas.layout(x), cblas.layout(y), cblas.layout(z)
-        if (
-            x_layout is None
-            or y_layout is None
-            or z_layout is None
-            or z_layout[0] != cblas.NO_TRANS
-        ):
-            return None
-        blocks[row, ARGS:BIAS] = (x_layout[0], y_layout[0], x.shape[0], y.shape[1], x.shape[1],
-                                  x.ctypes.data, x_layout[1], y.ctypes.data, y_layout[1],
-                                  z.ctypes.data, z_layout[1])  # fmt: skip
-    if bias is not None:
-        blocks[:, BIAS] = [bias[s].ctypes.data if by_columns else bias.ctypes.data
-                           for s in slices]  # fmt: skip
-    return blocks
+    blocks = np.empty((len(slices), SLOT_FIELDS), np.int64)
+    bounds = np.array([s.start for s in slices] + [slices[-1].stop], np.int64)
+    bias = _NO_BIAS[out.dtype.char] if bias is None else bias
+    double = out.dtype == np.float64
+    filled = fill_blocks(blocks, address, double, a, b, out, bias, bounds, by_columns)
+    return blocks if filled else None

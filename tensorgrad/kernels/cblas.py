@@ -65,17 +65,18 @@ def _addresses() -> dict:
 GEMM = _addresses()
 
 
-def layout(a: np.ndarray) -> tuple[int, int] | None:
-    """``(transpose flag, leading dimension)`` with which ``np.matmul`` passes the 2-D ``a``
-    to BLAS (row-major: rows of unit-stride elements, else columns), or None where it would
-    not call BLAS with it as is."""
+@njit(cache=True, nogil=True)
+def layout(a):
+    """``(transpose flag, leading dimension)`` with which ``np.matmul`` passes the 2-D float
+    ``a`` to BLAS (row-major: rows of unit-stride elements, else columns); the flag 0 where it
+    would not call BLAS with it as is."""
     size = a.itemsize
     (rows, cols), (s0, s1) = a.shape, a.strides
     if s1 == size and s0 % size == 0 and cols <= s0 // size <= _MAX_INT:
         return NO_TRANS, s0 // size
     if s0 == size and s1 % size == 0 and rows <= s1 // size <= _MAX_INT:
         return TRANS, s1 // size
-    return None
+    return 0, 0
 
 
 @intrinsic
@@ -114,25 +115,13 @@ def _call(builder, address, real, values):
     builder.call(fn, [order, ta, tb, m, n, k, one, a, lda, b, ldb, zero, c, ldc])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _operand(a, args, flag, lead):
-    """``args[flag], args[lead]`` = ``layout(a)``'s transpose flag and leading dimension (the
-    caller knows ``a`` is blasable)."""
-    size = a.itemsize
-    if a.strides[1] == size and a.strides[0] >= a.shape[1] * size:
-        args[flag], args[lead] = NO_TRANS, a.strides[0] // size
-    else:
-        args[flag], args[lead] = TRANS, a.strides[1] // size
-
-
 @njit(cache=True, nogil=True)
 def matmul_into(address, double, args, a, b, c):
     """``c = a @ b`` for 2-D views whose every dimension is at least 2, ``a`` and ``b`` rows or
     columns of unit-stride elements (a transposed view passes as such), ``c`` rows: the GEMM
     ``np.matmul`` calls for them (``args``: a ``GEMM_ARGS`` int64 scratch array)."""
     size = c.itemsize
-    _operand(a, args, 0, 6)
-    _operand(b, args, 1, 8)
+    (args[0], args[6]), (args[1], args[8]) = layout(a), layout(b)
     args[2], args[3], args[4] = a.shape[0], b.shape[1], a.shape[1]
     args[5], args[7], args[9] = a.ctypes.data, b.ctypes.data, c.ctypes.data
     args[10] = c.strides[0] // size

@@ -20,7 +20,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .cblas import GEMM_ARGS, add_bias, call_gemm
+from .cblas import GEMM_ARGS, NO_TRANS, add_bias, call_gemm, layout
 from .config import njit
 from .spin import _load_relaxed, _pause_and_clock
 
@@ -155,3 +155,31 @@ def split_gemm(slots, handed, own):
         while _state(slots, row) != DONE:
             _pause_and_clock()
         _set_state(slots, row, FREE)
+
+
+@njit(cache=True, nogil=True)
+def fill_blocks(blocks, address, double, a, b, out, bias, bounds, by_columns) -> bool:
+    """Each block's slot (``blocks[i]``, free, ``cblas.call_gemm`` at ``address``): ``out[s]
+    = a[s] @ b``, or
+    ``out[:, s] = a @ b[:, s]`` ``by_columns``, s = ``bounds[i]:bounds[i + 1]``, the call
+    ``np.matmul`` makes for it, then ``+= bias`` where ``bias`` is not empty. False where a
+    block would not go to BLAS as is (``cblas.layout``), or its output not by rows."""
+    for i in range(blocks.shape[0]):
+        lo, hi, slot = bounds[i], bounds[i + 1], blocks[i]
+        slot[STATE], slot[ADDRESS], slot[DOUBLE] = FREE, address, double
+        if by_columns:
+            x, y, z = a, b[:, lo:hi], out[:, lo:hi]
+        else:
+            x, y, z = a[lo:hi], b, out[lo:hi]
+        (t_x, ld_x), (t_y, ld_y), (t_z, ld_z) = layout(x), layout(y), layout(z)
+        if t_x == 0 or t_y == 0 or t_z != NO_TRANS:
+            return False
+        slot[ARGS], slot[ARGS + 1] = t_x, t_y
+        slot[ARGS + 2], slot[ARGS + 3], slot[ARGS + 4] = x.shape[0], y.shape[1], x.shape[1]
+        slot[ARGS + 5], slot[ARGS + 6] = x.ctypes.data, ld_x
+        slot[ARGS + 7], slot[ARGS + 8] = y.ctypes.data, ld_y
+        slot[ARGS + 9], slot[ARGS + 10] = z.ctypes.data, ld_z
+        slot[BIAS] = 0
+        if bias.size:
+            slot[BIAS] = bias.ctypes.data + (lo * bias.itemsize if by_columns else 0)
+    return True

@@ -9,7 +9,7 @@ rows (the last ``k`` dims flattened) through the backend: fused kernels on the C
 formulas of ``backends.norms`` elsewhere, with the same numbers.
 """
 
-import numpy as np
+import math
 
 from ..backends import backend_of
 from .registry import defop, is_grad_enabled
@@ -22,7 +22,7 @@ def _axes(x, k: int) -> tuple:
 def _rows(a, k: int):
     """``a`` as (rows, D), its last ``k`` dims flattened into D."""
     lead = a.shape[: a.ndim - k]
-    return a.reshape(int(np.prod(lead)), int(np.prod(a.shape[a.ndim - k :])))
+    return a.reshape(math.prod(lead), math.prod(a.shape[a.ndim - k :]))
 
 
 def _layer_norm_forward(x, *affine, k, eps):
