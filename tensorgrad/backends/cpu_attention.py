@@ -26,8 +26,9 @@ _LANES = 64  # LLVM's float32 vector loop step: 16 lanes, unrolled 4 times
 
 
 def per_block(length: int) -> int:
-    """Heads per block of sequences of ``length``: enough for rows of whole vector steps
-    (L = 50: 32 heads, 1600 columns), as long as the block fits ``_BLOCK_BYTES``."""
+    """Heads per block of sequences of ``length``: enough for rows of whole vector steps (L =
+    14: 32 heads, 448 columns), as many as fit ``_BLOCK_BYTES`` where that is fewer (L = 50:
+    26 heads, 1300 columns, 20 of them past the last whole step)."""
     fill = _LANES // math.gcd(length, _LANES)
     return max(1, min(fill, _BLOCK_BYTES // (4 * length * length)))
 
