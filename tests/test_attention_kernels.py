@@ -115,6 +115,17 @@ def test_what_the_kernels_do_not_take_runs_the_array_code(rng, shape, dtype, mas
         np.testing.assert_array_equal(got, want)
 
 
+def test_a_mask_of_another_shape_is_the_array_codes_business(rng):
+    qkv = rng.standard_normal((3, 5, 12)).astype(np.float32)
+    with pytest.raises(ValueError):  # NumPy's broadcasting error, no kernel reading past it
+        cpu_attention.packed_attention(qkv, _causal(4), 2, 0.5)
+    row = np.zeros((1, 5), np.float32)  # broadcasts over the queries: the array code's result
+    row[0, 3] = -np.inf
+    out, probs = cpu_attention.packed_attention(qkv, row, 2, 0.5)
+    assert probs.ndim == 4 and (probs[:, :, 3] == 0).all()
+    np.testing.assert_array_equal(out, attention_arrays.packed_attention(np, qkv, row, 2, 0.5)[0])
+
+
 def _column_softmax(scores_t):
     """The kernel's softmax down the columns of ``scores_t`` (height, width), in a block wider
     than the columns used (as a block's last, partial one is)."""

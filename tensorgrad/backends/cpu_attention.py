@@ -1,8 +1,8 @@
 """The CPU's packed self-attention: float32 heads a block at a time in Numba around NumPy's
 BLAS (``tensorgrad.kernels.attention``), the blocks split across the kernel threads. What the
-kernels do not take (other dtypes or masks, a sequence or head of one, which ``np.matmul``
-multiplies otherwise than by GEMM, a NumPy without a GEMM to call) runs ``attention_arrays``,
-whose numbers the kernels give bit for bit.
+kernels do not take (other dtypes, a mask of another dtype or shape, a sequence or head of
+one, which ``np.matmul`` multiplies otherwise than by GEMM, a NumPy without a GEMM to call)
+runs ``attention_arrays``, whose numbers the kernels give bit for bit.
 
 The saved probabilities are the kernels' blocks, (blocks, L, per_block L), or the array
 code's (N, H, L, L); any thread count reads either (a block's numbers do not depend on which
@@ -41,7 +41,7 @@ def _kernels_take(qkv, mask, heads: int) -> bool:
         and n > 0
         and length >= 2
         and width // (3 * heads) >= 2
-        and (mask is None or mask.dtype == np.float32)
+        and (mask is None or (mask.dtype == np.float32 and mask.shape == (length, length)))
     )
 
 
