@@ -109,6 +109,9 @@ def test_what_blas_would_not_take_as_is_goes_the_python_way(two_threads):
     assert cpu_matmul._gemm_blocks(a.astype(np.int64), b, out, rows, False) is None
     assert cpu_matmul._gemm_blocks(a, b.astype(np.float64), out, rows, False) is None
     assert cpu_matmul._gemm_blocks(a[:, :1], b[:1], out, rows, False) is None  # k = 1
+    assert cpu_matmul._gemm_blocks(a[:, :150], b, out, rows, False) is None  # k 150 vs 200
+    with pytest.raises(ValueError):  # np.matmul's error
+        cpu_matmul.matmul(a[:, :150], b)
     ints = cpu_matmul.matmul(a.astype(np.int64), b.astype(np.int64))
     np.testing.assert_array_equal(ints, a.astype(np.int64) @ b.astype(np.int64))
     by_rows = np.concatenate([a[s] @ b[:, ::2] for s in rows])  # each slice np.matmul's

@@ -98,6 +98,8 @@ def _gemm_blocks(a, b, out, slices, by_columns, bias=None) -> np.ndarray | None:
         return None
     if min(a.shape + b.shape) < 2 or out.shape != (a.shape[0], b.shape[1]):
         return None
+    if a.shape[1] != b.shape[0]:  # np.matmul's error, not a GEMM reading past b
+        return None
     if min(s.stop - s.start for s in slices) < 2:
         return None
     blocks = np.empty((len(slices), SLOT_FIELDS), np.int64)
