@@ -134,7 +134,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
     sizes = tuple(int(n) for n in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
-    known = math.prod(n for n in sizes if n != -1)
+    known = int(math.prod(n for n in sizes if n != -1))
     size = input.shape[axis] if input.ndim else 1
     if (
         sizes.count(-1) > 1

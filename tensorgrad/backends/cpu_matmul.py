@@ -10,8 +10,8 @@ without the GIL (NumPy's own ``cblas_?gemm`` called from a kernel, ``kernels.gem
 others as Python slices; the numbers are ``np.matmul``'s of each block either way. Those may
 differ from the whole product's in the last bits: OpenBLAS's Haswell kernels (AVX2 CPUs)
 round a block by where it starts (float32: almost every split tried), its SkylakeX ones a few
-shapes. A linear
-layer's bias is added to each block by the thread that computed it (``linear``).
+shapes. A linear layer's bias is added to each block by the thread that computed it
+(``linear``).
 """
 
 import numpy as np

@@ -42,37 +42,30 @@ def _halve_columns(sums, width, n):
 
 
 @njit(**EXACT_JIT)
-def _column_sums(a, n, sums):
-    """The halving sums of a[:, :n]'s columns into sums[0, :n], its first halving read from
-    ``a`` (no copy)."""
+def _column_sums(a, b, n, sums):
+    """The halving sums of a[:, :n]'s columns (of a * b where ``b`` is not None, the products
+    rounded first) into sums[0, :n], the first halving read from the arrays (no copy)."""
     width = a.shape[0]
     half = width // 2
     rest = width - half
     for j in range(half):
-        row, top, bottom = sums[j], a[j], a[j + rest]
-        for i in range(n):
-            row[i] = top[i] + bottom[i]
+        row, a0, a1 = sums[j], a[j], a[j + rest]
+        if b is None:
+            for i in range(n):
+                row[i] = a0[i] + a1[i]
+        else:
+            b0, b1 = b[j], b[j + rest]
+            for i in range(n):
+                row[i] = a0[i] * b0[i] + a1[i] * b1[i]
     if rest > half:  # the middle row of an odd height waits a round
         row, middle = sums[half], a[half]
-        for i in range(n):
-            row[i] = middle[i]
-    _halve_columns(sums, rest, n)
-
-
-@njit(**EXACT_JIT)
-def _column_product_sums(a, b, n, sums):
-    """``_column_sums`` of a * b, the products rounded first."""
-    width = a.shape[0]
-    half = width // 2
-    rest = width - half
-    for j in range(half):
-        row, a0, b0, a1, b1 = sums[j], a[j], b[j], a[j + rest], b[j + rest]
-        for i in range(n):
-            row[i] = a0[i] * b0[i] + a1[i] * b1[i]
-    if rest > half:
-        row, a0, b0 = sums[half], a[half], b[half]
-        for i in range(n):
-            row[i] = a0[i] * b0[i]
+        if b is None:
+            for i in range(n):
+                row[i] = middle[i]
+        else:
+            b_middle = b[half]
+            for i in range(n):
+                row[i] = middle[i] * b_middle[i]
     _halve_columns(sums, rest, n)
 
 
@@ -97,7 +90,7 @@ def softmax_columns32(s, n, top, nan, sums):
         row = s[j]
         for i in range(n):
             row[i] = exp32(row[i] - top[i])
-    _column_sums(s, n, sums)
+    _column_sums(s, None, n, sums)
     total = sums[0]
     for i in range(n):
         if not total[i] > 0:
@@ -112,12 +105,25 @@ def softmax_columns32(s, n, top, nan, sums):
 def softmax_columns_grad32(p, g, n, scale, sums):
     """g[:, :n] = (p (g - colsum(p g))) scale: the scores' gradient from the probabilities'
     ``g``, column by column; ``sums`` (like ``p``) is scratch."""
-    _column_product_sums(p, g, n, sums)
+    _column_sums(p, g, n, sums)
     total = sums[0]
     for j in range(p.shape[0]):
         p_row, g_row = p[j], g[j]
         for i in range(n):
             g_row[i] = (p_row[i] * (g_row[i] - total[i])) * scale
+
+
+@njit(**EXACT_JIT, inline="always")
+def _block(probs, b, per_block, pairs):
+    """(block ``b`` of ``probs``, its first head, the heads in it)."""
+    first = b * per_block
+    return probs[b], first, min(per_block, pairs - first)
+
+
+@njit(**EXACT_JIT, inline="always")
+def _head(pair, heads, d):
+    """(image, first column of the head's q) of head ``pair`` in all."""
+    return pair // heads, pair % heads * d
 
 
 @njit(**EXACT_JIT, inline="always")
@@ -141,10 +147,9 @@ def attend(gemm, qkv, mask_t, masked, heads, scale, lo, hi, probs, out):
     top, nan = np.empty(width, np.float32), np.empty(width, np.bool_)
     sums = np.empty((length, width), np.float32)
     for b in range(lo, hi):
-        block, first = probs[b], b * per_block
-        count = min(per_block, pairs - first)
+        block, first, count = _block(probs, b, per_block, pairs)
         for p in range(count):
-            img, at = (first + p) // heads, (first + p) % heads * d
+            img, at = _head(first + p, heads, d)
             q = qkv[img, :, at : at + d]
             for i in range(length):
                 q_row, row = q[i], q_scaled[i]
@@ -160,7 +165,7 @@ def attend(gemm, qkv, mask_t, masked, heads, scale, lo, hi, probs, out):
                     row[i] += m[i]
         softmax_columns32(block, n, top, nan, sums)
         for p in range(count):
-            img, at = (first + p) // heads, (first + p) % heads * d
+            img, at = _head(first + p, heads, d)
             probs_t = block[:, p * length : (p + 1) * length]
             v = qkv[img, :, 2 * e + at : 2 * e + at + d]
             matmul_into(gemm, False, args, probs_t.T, v, out[img, :, at : at + d])
@@ -176,10 +181,9 @@ def attend_backward(gemm, grad, qkv, probs, heads, scale, lo, hi, dqkv):
     d_scores = np.empty((length, width), np.float32)
     sums = np.empty((length, width), np.float32)
     for b in range(lo, hi):
-        block, first = probs[b], b * per_block
-        count = min(per_block, pairs - first)
+        block, first, count = _block(probs, b, per_block, pairs)
         for p in range(count):
-            img, at = (first + p) // heads, (first + p) % heads * d
+            img, at = _head(first + p, heads, d)
             go, v = grad[img, :, at : at + d], qkv[img, :, 2 * e + at : 2 * e + at + d]
             columns = slice(p * length, (p + 1) * length)
             dv = dqkv[img, :, 2 * e + at : 2 * e + at + d]
@@ -187,7 +191,7 @@ def attend_backward(gemm, grad, qkv, probs, heads, scale, lo, hi, dqkv):
             matmul_into(gemm, False, args, v, go.T, d_scores[:, columns])
         softmax_columns_grad32(block, d_scores, count * length, scale, sums)
         for p in range(count):
-            img, at = (first + p) // heads, (first + p) % heads * d
+            img, at = _head(first + p, heads, d)
             ds_t = d_scores[:, p * length : (p + 1) * length]
             q, k = qkv[img, :, at : at + d], qkv[img, :, e + at : e + at + d]
             matmul_into(gemm, False, args, ds_t.T, k, dqkv[img, :, at : at + d])

@@ -160,10 +160,10 @@ def split_gemm(slots, handed, own):
 @njit(cache=True, nogil=True)
 def fill_blocks(blocks, address, double, a, b, out, bias, bounds, by_columns) -> bool:
     """Each block's slot (``blocks[i]``, free, ``cblas.call_gemm`` at ``address``): ``out[s]
-    = a[s] @ b``, or
-    ``out[:, s] = a @ b[:, s]`` ``by_columns``, s = ``bounds[i]:bounds[i + 1]``, the call
-    ``np.matmul`` makes for it, then ``+= bias`` where ``bias`` is not empty. False where a
-    block would not go to BLAS as is (``cblas.layout``), or its output not by rows."""
+    = a[s] @ b``, or ``out[:, s] = a @ b[:, s]`` ``by_columns``, s = ``bounds[i]:bounds[i +
+    1]``, the call ``np.matmul`` makes for it, then ``+= bias`` where ``bias`` is not empty.
+    False where a block would not go to BLAS as is (``cblas.layout``), or its output not by
+    rows."""
     for i in range(blocks.shape[0]):
         lo, hi, slot = bounds[i], bounds[i + 1], blocks[i]
         slot[STATE], slot[ADDRESS], slot[DOUBLE] = FREE, address, double
