@@ -9,9 +9,12 @@ worker that has run a slice watches the counter of handed work, and a caller wai
 slices watches the counter of finished ones, which a worker bumps only from inside its own wait,
 when it no longer holds the GIL the caller is about to take. Measured on a 2-vCPU Xeon: a
 split GEMM's caller got control back 8 us after the worker's slice ended instead of 50, and
-LeNet-5's step at batch 64 took 0.87x as long. A worker still starts its slice ~50 us late: it
-sees the work at once but sleeps for the GIL, which the caller holds until its own slice
-releases it. GEMM blocks of float matrices skip Python and the GIL altogether
+LeNet-5's step at batch 64 took 0.87x as long. A worker that asks for the GIL while the caller
+holds it sleeps until the caller's own slice releases it, and starts ~50 us late; so a caller
+whose kernels announce themselves (``announced``) bumps the counter of handed work from inside
+a GIL-free wait, which it leaves once a worker's kernel has started (``ENTERED``): the worker
+takes the GIL while it is free (on a 2-vCPU Zen 4 it started 7-13 us after the hand-off
+instead of 46-72). GEMM blocks of float matrices skip Python and the GIL altogether
 (``run_gemm_blocks``, ``kernels.gemm_handoff``): a spinning worker claims them from a slot
 and calls BLAS from its wait. Idle for longer, every thread waits on a lock and uses no CPU; a
 worker woken from there took 260-340 us to start after 10 ms idle (same Xeon). Small work
@@ -54,6 +57,10 @@ _tasks: queue.SimpleQueue = queue.SimpleQueue()
 # bumped after each hand-off and after each slice run; a lost update under racing callers only
 # makes a waiting thread block
 _handed, _finished = np.zeros(1, np.int64), np.zeros(1, np.int64)
+# bumped by a kernel as it starts a slice (``kernels.spin.announce``), the GIL released
+ENTERED = np.zeros(1, np.int64)
+# how long a caller waits for a worker to enter its slice's kernel: ~20 us at 2.5 GHz
+HANDSHAKE_CYCLES = 50_000
 _started = 0  # workers serving _tasks
 _start_lock = threading.Lock()
 # GEMM blocks handed without the GIL (``kernels.gemm_handoff``): one caller at a time posts
@@ -179,17 +186,26 @@ def _spin_until_done(handed: list) -> None:
         seen = int(_finished[0])
 
 
-def run_slices(fn, slices: list[slice]) -> list:
+def run_slices(fn, slices: list[slice], announced: bool = False) -> list:
     """``[fn(s) for s in slices]``, the slices after the first handed to the worker threads
     (those still unclaimed when the first is done run here); an exception in any slice is
-    raised here, after every slice of the call has finished or been cancelled."""
+    raised here, after every slice of the call has finished or been cancelled.
+
+    ``announced``: ``fn``'s kernel bumps ``ENTERED`` as it starts. Then, while a worker is
+    spinning, the caller waits without the GIL (a bounded wait) until a worker's kernel has
+    started before it runs its own slice: the worker takes the GIL while it is free, instead
+    of sleeping for it until the caller's own kernel releases it (~50 us on a VM)."""
     if len(slices) == 1:
         return [fn(slices[0])]
     handed = [_Slice(fn, part) for part in slices[1:]]
     tasks = _workers(len(handed))
+    entered = int(ENTERED[0])
     for task in handed:
         tasks.put(task)
-    _handed[0] += 1
+    if announced and _spinning[0] > 0:  # bumped without the GIL, so the worker can take it
+        wait_for_change(ENTERED, entered, HANDSHAKE_CYCLES, _handed)
+    else:
+        _handed[0] += 1
     try:
         first = fn(slices[0])
     except BaseException:

@@ -7,7 +7,7 @@ import numpy as np
 from ..kernels import activations as kact
 from ..kernels import relu as krelu
 from . import special
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, ENTERED, batch_slices, run_slices
 
 # a GELU element costs about as much as this many multiply-adds (two rational polynomials)
 _GELU_COST = 4 * ELEMENT_COST
@@ -26,9 +26,9 @@ def _elementwise(kernel, out, arrays, constants, cost):
     dst = out.reshape(-1)
 
     def run(s):
-        kernel(*flat, *constants, s.start, s.stop, dst)
+        kernel(*flat, *constants, s.start, s.stop, dst, ENTERED)
 
-    run_slices(run, batch_slices(dst.size, dst.size * cost))
+    run_slices(run, batch_slices(dst.size, dst.size * cost), announced=True)
     return out
 
 

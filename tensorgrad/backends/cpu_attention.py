@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import attention as kattention
 from ..kernels.cblas import GEMM
 from . import attention_arrays
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, ENTERED, batch_slices, run_slices
 
 # an element costs about as much as this many multiply-adds (exp's polynomial, the sums)
 _SOFTMAX_COST = 4 * ELEMENT_COST
@@ -67,8 +67,8 @@ def packed_attention(qkv, mask, heads: int, scale: float):
     gemm, scale32 = GEMM["f4"], np.float32(scale)
     run_slices(
         lambda s: kattention.attend(gemm, qkv, mask_t, masked, heads, scale32, s.start, s.stop,
-                                    probs, out),
-        _block_slices(len(probs), qkv, heads),
+                                    probs, out, ENTERED),
+        _block_slices(len(probs), qkv, heads), announced=True,
     )  # fmt: skip
     return out, probs
 
@@ -84,7 +84,7 @@ def packed_attention_backward(grad, qkv, probs, heads: int, scale: float):
     gemm, scale32 = GEMM["f4"], np.float32(scale)
     run_slices(
         lambda s: kattention.attend_backward(gemm, grad, qkv, probs, heads, scale32, s.start,
-                                             s.stop, dqkv),
-        _block_slices(len(probs), qkv, heads),
+                                             s.stop, dqkv, ENTERED),
+        _block_slices(len(probs), qkv, heads), announced=True,
     )  # fmt: skip
     return dqkv

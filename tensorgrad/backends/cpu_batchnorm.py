@@ -4,7 +4,7 @@
 import numpy as np
 
 from ..kernels import batchnorm as kbn
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, ENTERED, batch_slices, run_slices
 
 
 def _planes(x: np.ndarray) -> np.ndarray:
@@ -19,10 +19,10 @@ def _sums(kernel, *arrays):
 
     def run(s):
         s1, s2 = np.empty(c), np.empty(c)
-        kernel(*arrays, s.start, s.stop, s1, s2)
+        kernel(*arrays, s.start, s.stop, s1, s2, ENTERED)
         return s1, s2
 
-    parts = run_slices(run, batch_slices(n, arrays[0].size * ELEMENT_COST))
+    parts = run_slices(run, batch_slices(n, arrays[0].size * ELEMENT_COST), announced=True)
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
@@ -31,9 +31,9 @@ def _map(kernel, x, *args):
     out = np.empty_like(x)
 
     def run(s):
-        kernel(*args, s.start, s.stop, out)
+        kernel(*args, s.start, s.stop, out, ENTERED)
 
-    run_slices(run, batch_slices(x.shape[0], x.size * ELEMENT_COST))
+    run_slices(run, batch_slices(x.shape[0], x.size * ELEMENT_COST), announced=True)
     return out
 
 

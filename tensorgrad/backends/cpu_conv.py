@@ -19,7 +19,7 @@ import numpy as np
 from ..kernels import direct_conv as kdirect
 from ..kernels import strided_conv as kstrided
 from . import cpu_winograd as winograd
-from .batch_threads import batch_slices, run_slices
+from .batch_threads import ENTERED, batch_slices, run_slices
 from .geometry import conv_geometry
 
 # -- stride 1: direct kernels on packed wide planes (tensorgrad.kernels.direct_conv). Each
@@ -71,10 +71,10 @@ def _direct_forward(x, w, bias, geometry, padding, groups):
         for k in range(groups):
             kdirect.conv_forward(
                 _group(x[s], groups, k), parts[k], pt, pl, wp, step, tail, chunk, dh, dw,
-                bias[k * og : (k + 1) * og], _group(out[s], groups, k),
+                bias[k * og : (k + 1) * og], _group(out[s], groups, k), ENTERED,
             )  # fmt: skip
 
-    run_slices(run, batch_slices(n, out.size * w[0].size))
+    run_slices(run, batch_slices(n, out.size * w[0].size), announced=True)
     return out, None
 
 
@@ -105,12 +105,13 @@ def _direct_weight_grad(x, g, weight_shape, geometry, padding, groups):
             part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
             kdirect.conv_weight_grad(
                 _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, wp, step, tail, chunk,
-                reach, tap_channel, tap_offset, part,
+                reach, tap_channel, tap_offset, part, ENTERED,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
         return dwt
 
-    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
+    slices = batch_slices(x.shape[0], g.size * taps)
+    return sum(run_slices(run, slices, announced=True)).reshape(weight_shape)
 
 
 def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
@@ -135,10 +136,10 @@ def _direct_input_grad(g, w, input_shape, geometry, padding, groups):
         for k in range(groups):
             kdirect.conv_input_grad(
                 _group(g[s], groups, k), flipped[k], wp, step, tail, chunk, dh, dw, pt, pl,
-                _group(dx[s], groups, k),
+                _group(dx[s], groups, k), ENTERED,
             )  # fmt: skip
 
-    run_slices(run, batch_slices(n, g.size * c_in * kh * kw // groups))
+    run_slices(run, batch_slices(n, g.size * c_in * kh * kw // groups), announced=True)
     return dx
 
 
@@ -200,10 +201,10 @@ def _strided_forward(x, w, bias, geometry, padding, groups):
             kstrided.conv_forward(
                 _group(x[s], groups, k), tap_channel, tap_offset, parts[k], pt, pl, sh, sw, wps,
                 cg * sh * sw, step, oh * wps, chunk, bias[k * og : (k + 1) * og],
-                _group(out[s], groups, k),
+                _group(out[s], groups, k), ENTERED,
             )  # fmt: skip
 
-    run_slices(run, batch_slices(n, out.size * w[0].size))
+    run_slices(run, batch_slices(n, out.size * w[0].size), announced=True)
     return out
 
 
@@ -239,10 +240,10 @@ def _strided_input_grad(g, w, input_shape, geometry, padding, groups):
         for k in range(groups):
             kstrided.conv_input_grad(
                 _group(g[s], groups, k), tap_channel, tap_offset, weights[k], taps, lead, pt, pl,
-                sh, sw, wps, step, chunk, _group(dx[s], groups, k),
+                sh, sw, wps, step, chunk, _group(dx[s], groups, k), ENTERED,
             )  # fmt: skip
 
-    run_slices(run, batch_slices(input_shape[0], g.size * w[0].size))
+    run_slices(run, batch_slices(input_shape[0], g.size * w[0].size), announced=True)
     return dx
 
 
@@ -259,12 +260,13 @@ def _strided_weight_grad(x, g, weight_shape, geometry, padding, groups):
             part = np.empty((og + og % 2, tap_channel.size), dtype=x.dtype)  # even rows
             kstrided.conv_weight_grad(
                 _group(x[s], groups, k), _group(g[s], groups, k), pt, pl, sh, sw, wps,
-                cg * sh * sw, step, oh * wps, chunk, tap_channel, tap_offset, part,
+                cg * sh * sw, step, oh * wps, chunk, tap_channel, tap_offset, part, ENTERED,
             )  # fmt: skip
             dwt[k * og : (k + 1) * og] = part[:og, :taps]
         return dwt
 
-    return sum(run_slices(run, batch_slices(x.shape[0], g.size * taps))).reshape(weight_shape)
+    slices = batch_slices(x.shape[0], g.size * taps)
+    return sum(run_slices(run, slices, announced=True)).reshape(weight_shape)
 
 
 def conv2d(x, w, *bias, stride, padding, dilation, groups, keep_padded=False):

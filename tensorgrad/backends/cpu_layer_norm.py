@@ -6,7 +6,7 @@ import numpy as np
 
 from ..kernels import layer_norm as kln
 from . import norms
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, ENTERED, batch_slices, run_slices
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -16,8 +16,10 @@ def _float32(*arrays) -> bool:
 
 
 def _in_row_blocks(run, rows: int, size: int) -> None:
-    """``run(lo, hi)`` over blocks of the rows; an element is read and written twice or more."""
-    run_slices(lambda s: run(s.start, s.stop), batch_slices(rows, 2 * size * ELEMENT_COST))
+    """``run(lo, hi)`` over blocks of the rows (its kernel announces itself, ``ENTERED``); an
+    element is read and written twice or more."""
+    slices = batch_slices(rows, 2 * size * ELEMENT_COST)
+    run_slices(lambda s: run(s.start, s.stop), slices, announced=True)
 
 
 def layer_norm_forward(x, weight, bias, eps):
@@ -28,11 +30,11 @@ def layer_norm_forward(x, weight, bias, eps):
     out = xhat if weight is None else np.empty_like(x)
     invstd = np.empty((x.shape[0], 1), x.dtype)
     eps32 = x.dtype.type(eps)
-    _in_row_blocks(
-        lambda lo, hi: kln.forward(x, weight, bias, eps32, lo, hi, out, xhat, invstd[:, 0]),
-        x.shape[0],
-        x.size,
-    )
+
+    def run(lo, hi):
+        kln.forward(x, weight, bias, eps32, lo, hi, out, xhat, invstd[:, 0], ENTERED)
+
+    _in_row_blocks(run, x.shape[0], x.size)
     return out, xhat, invstd
 
 
@@ -44,7 +46,7 @@ def layer_norm_input_grad(grad, weight, xhat, invstd):
 
     def run(lo, hi):
         gw = np.empty(grad.shape[1], grad.dtype)
-        kln.input_grad(grad, weight, xhat, invstd[:, 0], lo, hi, gw, dx)
+        kln.input_grad(grad, weight, xhat, invstd[:, 0], lo, hi, gw, dx, ENTERED)
 
     _in_row_blocks(run, grad.shape[0], grad.size)
     return dx

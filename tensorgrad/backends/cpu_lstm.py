@@ -18,7 +18,7 @@ import numpy as np
 from ..kernels import cblas
 from ..kernels import lstm as klstm
 from ..kernels.ufunc_loops import unary_loop
-from .batch_threads import batch_slices, run_slices
+from .batch_threads import ENTERED, batch_slices, run_slices
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _TANH = {dtype: unary_loop(np.tanh, dtype) for dtype in _DTYPES}
@@ -77,9 +77,9 @@ def lstm_forward(x, h0, c0, w_hh, w_hr=None, keep_steps=True, bias=None):
 
         def rows(r):
             klstm.forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh,
-                               keep_steps, r.start, r.stop, acts, out, tanh_c)  # fmt: skip
+                               keep_steps, r.start, r.stop, acts, out, tanh_c, ENTERED)  # fmt: skip
 
-        run_slices(rows, blocks)
+        run_slices(rows, blocks, announced=True)
         return out, acts, tanh_c
 
     def rows(r):
@@ -128,9 +128,9 @@ def lstm_backward(grad, c0, w_hh, w_hr, out, acts, tanh_c):
 
         def rows(r):
             klstm.backward_rows(grad, c0, w_hh, one, gemm, double, r.start, r.stop, out, acts,
-                                tanh_c, d, dh, dc)  # fmt: skip
+                                tanh_c, d, dh, dc, ENTERED)  # fmt: skip
 
-        run_slices(rows, blocks)
+        run_slices(rows, blocks, announced=True)
         return d, dh, dc, d_proj
 
     def rows(r):

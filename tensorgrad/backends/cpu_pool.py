@@ -9,7 +9,7 @@ parameters arrive normalised, no validation here.
 import numpy as np
 
 from ..kernels import pool as kpool
-from .batch_threads import ELEMENT_COST, batch_slices, run_slices
+from .batch_threads import ELEMENT_COST, ENTERED, batch_slices, run_slices
 
 
 def _index_dtype(kernel_size) -> np.dtype:
@@ -37,9 +37,9 @@ def max_pool2d(x, *, kernel_size, stride, padding, dilation, out_size, relu):
         out = np.empty(index.shape, dtype=x.dtype)
 
         def run(s):
-            kpool.max_pool_forward_2x2(x[s], index[s], relu, out[s])
+            kpool.max_pool_forward_2x2(x[s], index[s], relu, out[s], ENTERED)
 
-        run_slices(run, batch_slices(n, x.size * ELEMENT_COST))
+        run_slices(run, batch_slices(n, x.size * ELEMENT_COST), announced=True)
         return out, index
     out = kpool.max_pool_forward(
         np.ascontiguousarray(x), index, *kernel_size, *stride, *padding, *dilation, relu
@@ -54,16 +54,16 @@ def max_pool2d_scatter(grad, *, index, input_shape, kernel_size, stride, padding
     if _is_2x2(kernel_size, stride, padding, dilation, input_shape, grad.shape[2:]):
 
         def run(s):
-            kpool.max_pool_scatter_2x2(grad[s], index[s], out[s])
+            kpool.max_pool_scatter_2x2(grad[s], index[s], out[s], ENTERED)
 
     else:
 
         def run(s):
             kpool.max_pool_scatter(
-                grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s]
+                grad[s], index[s], kernel_size[1], *stride, *padding, *dilation, out[s], ENTERED
             )
 
-    run_slices(run, batch_slices(grad.shape[0], out.size * ELEMENT_COST))
+    run_slices(run, batch_slices(grad.shape[0], out.size * ELEMENT_COST), announced=True)
     return out
 
 

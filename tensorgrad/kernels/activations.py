@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from .config import EXACT_JIT, JIT, njit
+from .spin import announce
 from .vector_math import erf32, exp32
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -37,7 +38,8 @@ def _tanh_parts32(u):
 
 
 @njit(**EXACT_JIT)
-def gelu32(x, tanh_form, lo, hi, out):
+def gelu32(x, tanh_form, lo, hi, out, entered=None):
+    announce(entered)
     half, one = np.float32(0.5), np.float32(1.0)
     x, out = x[lo:hi], out[lo:hi]
     if tanh_form:
@@ -54,7 +56,8 @@ def gelu32(x, tanh_form, lo, hi, out):
 
 
 @njit(**EXACT_JIT)
-def gelu_grad32(g, x, tanh_form, lo, hi, out):
+def gelu_grad32(g, x, tanh_form, lo, hi, out, entered=None):
+    announce(entered)
     half, one = np.float32(0.5), np.float32(1.0)
     g, x, out = g[lo:hi], x[lo:hi], out[lo:hi]
     if tanh_form:
@@ -76,7 +79,8 @@ def gelu_grad32(g, x, tanh_form, lo, hi, out):
 
 
 @njit(**JIT)
-def gelu64(x, tanh_form, lo, hi, out):
+def gelu64(x, tanh_form, lo, hi, out, entered=None):
+    announce(entered)
     x, out = x[lo:hi], out[lo:hi]
     for i in range(x.size):
         v = x[i]
@@ -87,7 +91,8 @@ def gelu64(x, tanh_form, lo, hi, out):
 
 
 @njit(**JIT)
-def gelu_grad64(g, x, tanh_form, lo, hi, out):
+def gelu_grad64(g, x, tanh_form, lo, hi, out, entered=None):
+    announce(entered)
     g, x, out = g[lo:hi], x[lo:hi], out[lo:hi]
     for i in range(x.size):
         v = x[i]

@@ -19,6 +19,7 @@ import numpy as np
 
 from .cblas import GEMM_ARGS, matmul_into
 from .config import EXACT_JIT, njit
+from .spin import announce
 from .vector_math import exp32
 
 
@@ -135,12 +136,13 @@ def _sizes(qkv, probs, heads):
 
 
 @njit(**EXACT_JIT)
-def attend(gemm, qkv, mask_t, masked, heads, scale, lo, hi, probs, out):
+def attend(gemm, qkv, mask_t, masked, heads, scale, lo, hi, probs, out, entered=None):
     """Blocks ``lo:hi`` of the forward: per head its q, k, v (L, D) in ``qkv`` (N, L, 3E), the
     transposed probabilities ``softmax(k (q scale)^T + mask^T)`` (down columns) into its
     columns of ``probs[b]`` (L, per_block L), then ``P v`` into its columns of ``out`` (N, L,
     E). ``mask_t``: the mask transposed, repeated ``per_block`` times across (read when
     ``masked``)."""
+    announce(entered)
     length, width, per_block, pairs, e, d = _sizes(qkv, probs, heads)
     args = np.empty(GEMM_ARGS, np.int64)
     q_scaled = np.empty((length, d), np.float32)
@@ -172,10 +174,11 @@ def attend(gemm, qkv, mask_t, masked, heads, scale, lo, hi, probs, out):
 
 
 @njit(**EXACT_JIT)
-def attend_backward(gemm, grad, qkv, probs, heads, scale, lo, hi, dqkv):
+def attend_backward(gemm, grad, qkv, probs, heads, scale, lo, hi, dqkv, entered=None):
     """Blocks ``lo:hi`` of the VJP: from the output's gradient ``grad`` (N, L, E) and the
     forward's ``probs``, per head dv = P^T g, dP^T = v g^T, dS^T by the softmax's VJP, dq =
     dS k, dk = dS^T q, into its columns of ``dqkv`` (N, L, 3E)."""
+    announce(entered)
     length, width, per_block, pairs, e, d = _sizes(qkv, probs, heads)
     args = np.empty(GEMM_ARGS, np.int64)
     d_scores = np.empty((length, width), np.float32)

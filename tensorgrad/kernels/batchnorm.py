@@ -17,12 +17,14 @@ partial sums in slice order).
 import numpy as np
 
 from .config import EXACT_JIT, JIT, njit
+from .spin import announce
 
 
 @njit(**JIT)
-def shifted_sums(x, shift, n_lo, n_hi, s1, s2):
+def shifted_sums(x, shift, n_lo, n_hi, s1, s2, entered=None):
     """``s1[c] = sum (x - shift[c])``, ``s2[c] = sum (x - shift[c])^2`` over samples
     ``n_lo:n_hi`` and the plane, in float64."""
+    announce(entered)
     for c in range(x.shape[1]):
         k = np.float64(shift[c])
         a = b = 0.0
@@ -37,9 +39,10 @@ def shifted_sums(x, shift, n_lo, n_hi, s1, s2):
 
 
 @njit(**EXACT_JIT)
-def normalise(x, hi, lo, scale, shift, n_lo, n_hi, out):
+def normalise(x, hi, lo, scale, shift, n_lo, n_hi, out, entered=None):
     """``out[n, c] = ((x[n, c] - hi[c]) - lo[c]) * scale[c] + shift[c]`` for samples
     ``n_lo:n_hi`` (the mean is hi + lo)."""
+    announce(entered)
     for n in range(n_lo, n_hi):
         for c in range(x.shape[1]):
             h, m, a, b = hi[c], lo[c], scale[c], shift[c]
@@ -49,9 +52,10 @@ def normalise(x, hi, lo, scale, shift, n_lo, n_hi, out):
 
 
 @njit(**JIT)
-def grad_sums(g, x, mean, n_lo, n_hi, s1, s2):
+def grad_sums(g, x, mean, n_lo, n_hi, s1, s2, entered=None):
     """``s1[c] = sum g``, ``s2[c] = sum g * (x - mean[c])`` over samples ``n_lo:n_hi`` and the
     plane, in float64 (``mean`` float64)."""
+    announce(entered)
     for c in range(x.shape[1]):
         m = mean[c]
         a = b = 0.0
@@ -66,9 +70,10 @@ def grad_sums(g, x, mean, n_lo, n_hi, s1, s2):
 
 
 @njit(**EXACT_JIT)
-def input_grad(g, x, hi, lo, a, b, c, n_lo, n_hi, out):
+def input_grad(g, x, hi, lo, a, b, c, n_lo, n_hi, out, entered=None):
     """``out[n, k] = g[n, k] * a[k] + ((x[n, k] - hi[k]) - lo[k]) * b[k] + c[k]`` for samples
     ``n_lo:n_hi`` (the mean is hi + lo)."""
+    announce(entered)
     for n in range(n_lo, n_hi):
         for k in range(x.shape[1]):
             h, m, ak, bk, ck = hi[k], lo[k], a[k], b[k], c[k]

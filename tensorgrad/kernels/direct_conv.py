@@ -36,6 +36,7 @@ channel at a time).
 import numpy as np
 
 from .config import JIT, njit
+from .spin import announce
 
 # output channels per pass of ``_rows``: four for rows of 3 or 1 taps (4 x 3 weights, 4 sums
 # and 3 inputs fit the registers), two for 5-wide rows (measured as fast as four and padding
@@ -220,11 +221,12 @@ def _length(images, step, tail):
 
 
 @njit(**JIT)
-def conv_forward(x, w, top, left, wp, step, tail, chunk, dh, dw, bias, out):
+def conv_forward(x, w, top, left, wp, step, tail, chunk, dh, dw, bias, out, entered=None):
     """``out`` (N, O, oh, ow) = the convolution of x (N, C, H, W), zero-padded at (top, left)
     into planes ``wp`` wide, with w (O', C, kh, kw) (O' >= O, a multiple of the block), plus
     ``bias`` (O,); ``chunk`` images packed at a time, ``step`` apart, the last one's valid
     outputs ``tail`` = oh*wp long."""
+    announce(entered)
     c_, kh, kw = x.shape[1], w.shape[2], w.shape[3]
     size = _length(chunk, step, tail)
     buf = _rows_of(c_, size + (kh - 1) * dh * wp + (kw - 1) * dw, out)
@@ -240,12 +242,13 @@ def conv_forward(x, w, top, left, wp, step, tail, chunk, dh, dw, bias, out):
 
 
 @njit(**JIT)
-def conv_input_grad(g, flipped, wp, step, tail, chunk, dh, dw, top, left, out):
+def conv_input_grad(g, flipped, wp, step, tail, chunk, dh, dw, top, left, out, entered=None):
     """The input gradient ``out`` (N, C, H, W) of a stride-1 convolution from its output
     gradient g (N, O, oh, ow): per chunk, g packed as wide rows after ``lead = (kw-1)*dw``
     zeros, then ``_rows`` in transpose mode with ``flipped`` (C', O, kh, kw) (C' >= C, a
     multiple of the block; kernel rows reversed) over the last image's ``tail`` = lead + oh*wp
     nonzero rows; the padded gradient's inside, at (top, left), is the result."""
+    announce(entered)
     o_, kh, kw = flipped.shape[1], flipped.shape[2], flipped.shape[3]
     lead = (kw - 1) * dw
     size = max(_length(chunk, step, tail), (chunk - 1) * step + (out.shape[2] + top) * wp)
@@ -359,12 +362,14 @@ def _dots(rows, buf, length, tap_channel, tap_offset, dwt):
 
 
 @njit(**JIT)
-def conv_weight_grad(x, g, top, left, wp, step, tail, chunk, reach, tap_channel, tap_offset, dwt):
+def conv_weight_grad(x, g, top, left, wp, step, tail, chunk, reach, tap_channel, tap_offset, dwt,
+                     entered=None):  # fmt: skip
     """``dwt[o, t]`` = the sum over the batch of the output gradient g (N, O, oh, ow) times x
     (N, C, H, W) shifted by tap t (channel ``tap_channel[t]``, offset ``tap_offset[t]`` in the
     padded plane, at most ``reach``), packed ``chunk`` images at a time, the last one's ``tail``
     = oh*wp long; dwt (O', T) with O' = O rounded up to even and T to a multiple of 4 (the op
     layer pads the taps with extra ones and drops their sums)."""
+    announce(entered)
     size = _length(chunk, step, tail)
     buf = _rows_of(x.shape[1], size + reach, dwt)
     rows = _rows_of(dwt.shape[0], size, dwt)

@@ -12,6 +12,7 @@ kernel threads).
 import numpy as np
 
 from .config import EXACT_JIT, njit
+from .spin import announce
 
 # the float64 sums may be reassociated (vectorised): their order changes them far below what
 # the rounding to float32 keeps; nothing else is
@@ -36,9 +37,10 @@ def _dot64(a, b):
 
 
 @njit(**EXACT_JIT)
-def forward(x, weight, bias, eps, lo, hi, out, xhat, invstd):
+def forward(x, weight, bias, eps, lo, hi, out, xhat, invstd, entered=None):
     """Rows ``lo:hi`` of ``xhat = (x - mean) * invstd`` and, when ``weight`` is given,
     ``out = xhat * weight + bias`` (``bias`` given with it); ``invstd`` (N,) per row."""
+    announce(entered)
     n = x.shape[1]
     one = np.float32(1.0)
     for r in range(lo, hi):
@@ -61,9 +63,10 @@ def forward(x, weight, bias, eps, lo, hi, out, xhat, invstd):
 
 
 @njit(**EXACT_JIT)
-def input_grad(grad, weight, xhat, invstd, lo, hi, gw, dx):
+def input_grad(grad, weight, xhat, invstd, lo, hi, gw, dx, entered=None):
     """Rows ``lo:hi`` of ``dx = (gw - (xhat * mean(gw * xhat) + mean(gw))) * invstd`` with
     ``gw = grad * weight`` (``grad`` itself without a weight); ``gw`` is a scratch row."""
+    announce(entered)
     n = grad.shape[1]
     for r in range(lo, hi):
         g_r, xhat_r, dx_r = grad[r], xhat[r], dx[r]

@@ -13,6 +13,7 @@ import numpy as np
 
 from .cblas import GEMM_ARGS, matmul_into
 from .config import EXACT_JIT, njit
+from .spin import announce
 from .ufunc_loops import call_unary
 
 
@@ -84,12 +85,13 @@ def cell_backward(grad, proj, add_grad_h, dh, dc, acts, prev, c_col, tanh_c, d, 
 
 @njit(**EXACT_JIT)
 def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_steps, lo, hi, acts,
-                 out, tanh_c):  # fmt: skip
+                 out, tanh_c, entered=None):  # fmt: skip
     """The whole recurrence (no projection) for the rows ``lo:hi``: per step the product by
     BLAS, then the step's elementwise work and NumPy's tanh loop (``ufunc_loops``) on those
     rows while they are in cache. ``bias`` (or None) is added to ``x`` first, ``start``
     holds ``[h0, c0]`` per row, ``w_t`` the scaled W_hh^T, ``half`` 0.5 in the arrays' dtype;
     the same numbers as ``cpu_lstm``'s step-by-step loop."""
+    announce(entered)
     proj = w_t.shape[0]
     args = np.empty(GEMM_ARGS, np.int64)
     for t in range(x.shape[0]):
@@ -112,9 +114,11 @@ def forward_rows(x, bias, start, w_t, scale, half, gemm, double, tanh, keep_step
 
 
 @njit(**EXACT_JIT)
-def backward_rows(grad, c0, w_hh, one, gemm, double, lo, hi, out, acts, tanh_c, d, dh, dc):
+def backward_rows(grad, c0, w_hh, one, gemm, double, lo, hi, out, acts, tanh_c, d, dh, dc,
+                  entered=None):  # fmt: skip
     """Back through time (no projection) for the rows ``lo:hi``: per step ``cell_backward``
     and the product d_t W_hh by BLAS into ``dh``; the same numbers as ``cpu_lstm``'s loop."""
+    announce(entered)
     proj = w_hh.shape[1]
     args = np.empty(GEMM_ARGS, np.int64)
     dh_r, dc_r = dh[lo:hi], dc[lo:hi]

@@ -17,6 +17,7 @@ window's last NaN.
 import numpy as np
 
 from .config import EXACT_JIT, JIT, njit
+from .spin import announce
 
 
 @njit(**EXACT_JIT)
@@ -94,7 +95,7 @@ def max_pool_forward(x, index, kh, kw, sh, sw, ph, pw, dh, dw, relu):
 
 
 @njit(**EXACT_JIT)
-def max_pool_forward_2x2(x, index, relu, out):
+def max_pool_forward_2x2(x, index, relu, out, entered=None):
     """``max_pool_forward`` for 2x2 windows, stride 2, no padding or dilation (LeNet's pools),
     into ``out``, with the same tie, NaN and ReLU rules.
 
@@ -103,6 +104,7 @@ def max_pool_forward_2x2(x, index, relu, out):
     detected per row on the side, that row then redone exactly (pool1 at batch 64: 0.59 ms
     scalar -> 0.35 unrolled -> 0.22 branch-free). Its backward is ``max_pool_scatter_2x2``.
     """
+    announce(entered)
     n_, c_, h_, w_ = x.shape
     oh, ow = index.shape[2], index.shape[3]
     for n in range(n_):
@@ -137,9 +139,10 @@ def max_pool_forward_2x2(x, index, relu, out):
 
 
 @njit(**EXACT_JIT)
-def max_pool_scatter(grad, index, kw, sh, sw, ph, pw, dh, dw, out):
+def max_pool_scatter(grad, index, kw, sh, sw, ph, pw, dh, dw, out, entered=None):
     """Max pooling's backward: ``out`` (N, C, H, W) zeroed, then each output gradient added to
     its window's maximum (index -1: nowhere)."""
+    announce(entered)
     n_, c_, oh, ow = grad.shape
     out[:] = 0
     for nc in range(n_ * c_):
@@ -156,7 +159,7 @@ def max_pool_scatter(grad, index, kw, sh, sw, ph, pw, dh, dw, out):
 
 
 @njit(**EXACT_JIT)
-def max_pool_scatter_2x2(grad, index, out):
+def max_pool_scatter_2x2(grad, index, out, entered=None):
     """``max_pool_scatter`` for ``max_pool_forward_2x2``'s windows (side by side, all inside).
 
     Branch-free: every window writes once, at its maximum, or a 0 at its corner when its
@@ -164,6 +167,7 @@ def max_pool_scatter_2x2(grad, index, out):
     positions made the branches of the general loop mispredict (pool1 at batch 64: 0.54 ->
     0.24 ms).
     """
+    announce(entered)
     n_, c_, oh, ow = grad.shape
     w_ = out.shape[3]
     out[:] = 0

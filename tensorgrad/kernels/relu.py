@@ -8,11 +8,13 @@ passes and a mask array. The numbers are NumPy's: NaN passes, -0.0 becomes 0; th
 """
 
 from .config import EXACT_JIT, njit
+from .spin import announce
 
 
 @njit(**EXACT_JIT)
-def relu(x, zero, lo, hi, out):
+def relu(x, zero, lo, hi, out, entered=None):
     """out = maximum(x, 0); ``zero`` is 0 in the arrays' dtype."""
+    announce(entered)
     x, out = x[lo:hi], out[lo:hi]
     for i in range(x.size):
         v = x[i]
@@ -20,8 +22,9 @@ def relu(x, zero, lo, hi, out):
 
 
 @njit(**EXACT_JIT)
-def relu_grad(g, x, zero, one, lo, hi, out):
+def relu_grad(g, x, zero, one, lo, hi, out, entered=None):
     """out = g * (x > 0 or x is NaN); ``zero``, ``one`` in the arrays' dtype."""
+    announce(entered)
     g, x, out = g[lo:hi], x[lo:hi], out[lo:hi]
     for i in range(x.size):
         out[i] = g[i] * (zero if x[i] <= zero else one)

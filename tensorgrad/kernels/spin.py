@@ -59,3 +59,11 @@ def wait_for_change(counter, seen, cycles, bump=None):
         if _pause_and_clock() - start > cycles:
             return False
     return False
+
+
+@njit(inline="always", nogil=True)
+def announce(entered):
+    """``entered[0] += 1`` where ``entered`` is given: a kernel's first act on a slice, which
+    a caller waiting in ``wait_for_change`` reads as "this thread runs without the GIL now"."""
+    if entered is not None:
+        entered[0] += 1

@@ -18,6 +18,7 @@ strided convolution took 1.6-1.8 ms per pass at batch 64 as im2col + GEMM.
 
 from .config import JIT, njit
 from .direct_conv import _dots, _length, _pack_rows, _rows_of, _unpack
+from .spin import announce
 
 
 @njit(**JIT)
@@ -87,11 +88,12 @@ def _tap_rows(src, tap_channel, tap_offset, weights, taps, length, dst):
 
 @njit(**JIT)
 def conv_forward(x, tap_channel, tap_offset, weights, top, left, sh, sw, wps, planes, step, tail,
-                 chunk, bias, out):  # fmt: skip
+                 chunk, bias, out, entered=None):  # fmt: skip
     """``out`` (N, O, oh, ow) = the strided convolution of x (N, C, H, W) plus ``bias``: the
     taps' phase channels and offsets, ``weights`` (O', T) (O' >= O a multiple of 4, T of 3);
     ``planes`` = C*sh*sw phase planes per image, ``step`` apart, ``chunk`` images per pass, the
     last one's valid outputs ``tail`` = oh*wps long."""
+    announce(entered)
     size = _length(chunk, step, tail)
     buf = _rows_of(planes, size + tap_offset.max(), out)
     wide = _rows_of(weights.shape[0], size, out)
@@ -108,11 +110,12 @@ def conv_forward(x, tap_channel, tap_offset, weights, top, left, sh, sw, wps, pl
 
 @njit(**JIT)
 def conv_input_grad(g, tap_channel, tap_offset, weights, taps, lead, top, left, sh, sw, wps,
-                    step, chunk, out):  # fmt: skip
+                    step, chunk, out, entered=None):  # fmt: skip
     """The input gradient ``out`` (N, C, H, W) from the output gradient g (N, O, oh, ow): g
     packed as wide rows after ``lead`` zeros; phase p's planes (C' rows, C' >= C a multiple of
     4) get its ``taps[p]`` taps ``tap_channel[p]`` (an output channel), ``tap_offset[p]`` (lead
     less the tap's offset) with ``weights[p]`` (C', T); then the phases are put together."""
+    announce(entered)
     c4 = weights.shape[1]
     size = _length(chunk, step, step)
     rows = _rows_of(g.shape[1], size + lead, out)
@@ -132,10 +135,11 @@ def conv_input_grad(g, tap_channel, tap_offset, weights, taps, lead, top, left, 
 
 @njit(**JIT)
 def conv_weight_grad(x, g, top, left, sh, sw, wps, planes, step, tail, chunk, tap_channel,
-                     tap_offset, dwt):  # fmt: skip
+                     tap_offset, dwt, entered=None):  # fmt: skip
     """``dwt[o, t]`` = the sum over the batch of the output gradient g (N, O, oh, ow) times the
     phase planes of x read at tap t; dwt (O', T) with O' = O rounded up to even and T to a
     multiple of 4 (padding taps are dropped by the op layer)."""
+    announce(entered)
     size = _length(chunk, step, tail)
     buf = _rows_of(planes, size + tap_offset.max(), dwt)
     rows = _rows_of(dwt.shape[0], size, dwt)

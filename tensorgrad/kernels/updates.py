@@ -9,12 +9,14 @@ gives the reference's numbers bit for bit, in one pass instead of one per arithm
 import numpy as np
 
 from .config import EXACT_JIT, njit
+from .spin import announce
 
 
 @njit(**EXACT_JIT)
-def sgd(p, g, buf, lr, momentum, keep, weight_decay, nesterov, maximize, first):
+def sgd(p, g, buf, lr, momentum, keep, weight_decay, nesterov, maximize, first, entered=None):
     """SGD: ``keep = 1 - dampening``; ``buf`` the momentum buffer (written; read unless
     ``first``), unused without momentum."""
+    announce(entered)
     for i in range(p.shape[0]):
         d = -g[i] if maximize else g[i]
         if weight_decay != 0:
@@ -27,9 +29,11 @@ def sgd(p, g, buf, lr, momentum, keep, weight_decay, nesterov, maximize, first):
 
 
 @njit(**EXACT_JIT)
-def adam(p, g, m, v, decay, weight_decay, keep1, beta2, keep2, step_size, bc2_sqrt, eps, maximize):
+def adam(p, g, m, v, decay, weight_decay, keep1, beta2, keep2, step_size, bc2_sqrt, eps, maximize,
+         entered=None):  # fmt: skip
     """Adam/AdamW: ``p *= decay`` first (AdamW's ``1 - lr * wd``, else 1), ``weight_decay``
     Adam's coupled one (else 0); ``keep1 = 1 - beta1``, ``keep2 = 1 - beta2``."""
+    announce(entered)
     for i in range(p.shape[0]):
         d = -g[i] if maximize else g[i]
         if decay != 1:
@@ -44,9 +48,10 @@ def adam(p, g, m, v, decay, weight_decay, keep1, beta2, keep2, step_size, bc2_sq
 
 
 @njit(**EXACT_JIT)
-def adadelta(p, g, v, u, lr, rho, keep, eps, weight_decay, maximize):
+def adadelta(p, g, v, u, lr, rho, keep, eps, weight_decay, maximize, entered=None):
     """Adadelta: ``v`` the running average of squared gradients, ``u`` of squared updates,
     ``keep = 1 - rho``."""
+    announce(entered)
     for i in range(p.shape[0]):
         d = -g[i] if maximize else g[i]
         if weight_decay != 0:
