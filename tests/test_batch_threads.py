@@ -1,4 +1,7 @@
-"""The batch split: slices cover the batch, results come back in order, errors reach the caller."""
+"""The batch split: slices cover the batch, results come back in order, errors reach the caller,
+the hand-off without the GIL (announced kernels)."""
+
+import time
 
 import pytest
 
@@ -50,15 +53,14 @@ def test_matrix_products_split_into_row_blocks_match_one_product(rng, monkeypatc
 
 
 def _spinning_worker(monkeypatch):
-    """A worker spinning (not blocked) for a while: it has just run a slice."""
-    import time
-
+    """A worker spinning (not blocked) for a while: it has just run a slice (handed again
+    until one is seen spinning: a worker woken from its lock may take a while to get there)."""
     monkeypatch.setattr(batch_threads, "SPIN_CYCLES", 20 * batch_threads.SPIN_CYCLES)
-    batch_threads.run_slices(lambda s: s.start, [slice(0, 1), slice(1, 2)])
     deadline = time.monotonic() + 5
     while batch_threads._spinning[0] == 0 and time.monotonic() < deadline:
-        time.sleep(0)
-    assert batch_threads._spinning[0] > 0
+        batch_threads.run_slices(lambda s: s.start, [slice(0, 1), slice(1, 2)])
+        time.sleep(0.001)
+    assert batch_threads._spinning[0] > 0, "no kernel thread spinning after 5 s"
 
 
 def test_an_announced_caller_runs_its_slice_once_a_worker_runs_its_kernel(monkeypatch):

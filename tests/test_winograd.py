@@ -78,6 +78,21 @@ def test_two_threads_give_the_one_thread_result():
     np.testing.assert_array_equal(one, two)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_one_call_image_loop_gives_the_python_loops_numbers(dtype, monkeypatch):
+    # kw.images runs the 16 GEMMs of an image as np.matmul's batched product calls them
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 16, 12, 11)).astype(dtype)
+    weight = rng.standard_normal((18, 16, 3, 3)).astype(dtype)
+    bias = rng.standard_normal(18).astype(dtype)
+    g = rng.standard_normal((5, 18, 12, 11)).astype(dtype)
+    compiled = cpu_winograd.forward(x, weight, bias, (1, 1, 1, 1))
+    compiled_dx = cpu_winograd.input_grad(g, weight, (1, 1, 1, 1))
+    monkeypatch.setattr(cpu_winograd, "GEMM", {})  # the Python loop
+    np.testing.assert_array_equal(compiled, cpu_winograd.forward(x, weight, bias, (1, 1, 1, 1)))
+    np.testing.assert_array_equal(compiled_dx, cpu_winograd.input_grad(g, weight, (1, 1, 1, 1)))
+
+
 def _uses(w_shape, x_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
     geometry = conv_geometry(x_shape, w_shape, stride, padding, dilation)
     return cpu_winograd.use_winograd(w_shape, geometry, stride, padding, dilation, groups)

@@ -25,7 +25,9 @@ and +-1/2, so the result matches a direct convolution to float32 rounding.
 
 import numpy as np
 
+from .cblas import GEMM_ARGS, matmul_into
 from .config import JIT, njit
+from .spin import announce
 
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
@@ -154,3 +156,25 @@ def output_tiles(m, n, th, row, bias, wide, out):
             for x in range(ow):
                 dst[x] = src[x] + b
 
+
+@njit(**JIT)
+def images(x, lo, hi, top, left, th, row, u, bias, gemm, double, out, entered=None):
+    """Images ``lo:hi`` of the convolution of x (N, C, H, W) with the weight tiles ``u`` (16,
+    O, C): per image ``input_tiles``, its 16 GEMMs ``M[k] = U[k] @ V[k]`` by NumPy's BLAS
+    (``cblas.matmul_into``: the calls ``np.matmul`` makes for the batched product, so the same
+    numbers) and ``output_tiles``, in one call without the GIL."""
+    announce(entered)
+    c, h, width = x.shape[1], x.shape[2], x.shape[3]
+    o, plane, tiles = u.shape[1], (th + 1) * row, th * row
+    parity = np.zeros((4, c * plane + row + 2), dtype=x.dtype)
+    pairs = np.empty((2, c * h * width // 2), dtype=x.dtype)
+    v = np.empty((16, c * plane), dtype=x.dtype)
+    m = np.empty((16, o * tiles), dtype=x.dtype)
+    wide = np.empty((2, 2 * o * tiles), dtype=x.dtype)
+    args = np.empty(GEMM_ARGS, np.int64)
+    for i in range(lo, hi):
+        input_tiles(x, i, top, left, th, row, parity, pairs, v)
+        for k in range(16):
+            entries = v[k].reshape(c, plane)[:, :tiles]  # the GEMMs skip the extra tile row
+            matmul_into(gemm, double, args, u[k], entries, m[k].reshape(o, tiles))
+        output_tiles(m, i, th, row, bias, wide, out)
