@@ -67,11 +67,7 @@ def forward(x, w, bias, padding):
         return out
 
     def run(s):
-        parity = np.zeros((4, c * plane + row + 2), dtype=x.dtype)
-        pairs = np.empty((2, c * h * width // 2), dtype=x.dtype)
-        v = np.empty((16, c * plane), dtype=x.dtype)
-        m = np.empty((16, o * tiles), dtype=x.dtype)
-        wide = np.empty((2, 2 * o * tiles), dtype=x.dtype)
+        parity, pairs, v, m, wide = kw.scratch(x, o, th, row)
         per_entry = v.reshape(16, c, plane)[:, :, :tiles]  # the GEMMs skip the extra tile row
         products = m.reshape(16, o, tiles)
         for i in range(s.start, s.stop):

@@ -4,8 +4,8 @@ Each 2x2 block of outputs (a tile) reads a 4x4 patch d of the padded input. With
 Gray's matrices, ``Y = A^T [(G g G^T) * (B^T d B)] A``: per tile and channel the patch's 16
 transformed values multiply the 16 transformed weights elementwise, so the sum over input
 channels is, for each of the 16 entries k, one GEMM ``M[k] (O, T) = U[k] (O, C) @ V[k] (C, T)``
-over the image's T tiles (``tensorgrad.backends.cpu_winograd`` runs them). The kernels here
-are the transforms of one image:
+over the image's T tiles. The kernels here are the transforms of one image, and ``images``,
+which runs a slice of the batch (transforms and GEMMs) in one call:
 
 - ``input_tiles``: V. The padded plane is split into its four parity planes (even/odd rows x
   even/odd columns); then entry (r, s) of tile (ty, tx)'s patch is parity plane (r%2, s%2) at
@@ -158,19 +158,29 @@ def output_tiles(m, n, th, row, bias, wide, out):
 
 
 @njit(**JIT)
+def scratch(x, o, th, row):
+    """(parity, pairs, V, M, wide): the buffers ``input_tiles`` and ``output_tiles`` take for
+    the images of x (N, C, H, W) into ``o`` channels, ``th`` tile rows of ``row`` tiles; one
+    set per slice of the batch (parity zeroed)."""
+    c, h, width = x.shape[1], x.shape[2], x.shape[3]
+    plane, tiles = (th + 1) * row, th * row
+    parity = np.zeros((4, c * plane + row + 2), dtype=x.dtype)
+    pairs = np.empty((2, c * h * width // 2), dtype=x.dtype)
+    v = np.empty((16, c * plane), dtype=x.dtype)
+    m = np.empty((16, o * tiles), dtype=x.dtype)
+    wide = np.empty((2, 2 * o * tiles), dtype=x.dtype)
+    return parity, pairs, v, m, wide
+
+
+@njit(**JIT)
 def images(x, lo, hi, top, left, th, row, u, bias, gemm, double, out, entered=None):
     """Images ``lo:hi`` of the convolution of x (N, C, H, W) with the weight tiles ``u`` (16,
     O, C): per image ``input_tiles``, its 16 GEMMs ``M[k] = U[k] @ V[k]`` by NumPy's BLAS
     (``cblas.matmul_into``: the calls ``np.matmul`` makes for the batched product, so the same
     numbers) and ``output_tiles``, in one call without the GIL."""
     announce(entered)
-    c, h, width = x.shape[1], x.shape[2], x.shape[3]
-    o, plane, tiles = u.shape[1], (th + 1) * row, th * row
-    parity = np.zeros((4, c * plane + row + 2), dtype=x.dtype)
-    pairs = np.empty((2, c * h * width // 2), dtype=x.dtype)
-    v = np.empty((16, c * plane), dtype=x.dtype)
-    m = np.empty((16, o * tiles), dtype=x.dtype)
-    wide = np.empty((2, 2 * o * tiles), dtype=x.dtype)
+    c, o, plane, tiles = x.shape[1], u.shape[1], (th + 1) * row, th * row
+    parity, pairs, v, m, wide = scratch(x, o, th, row)
     args = np.empty(GEMM_ARGS, np.int64)
     for i in range(lo, hi):
         input_tiles(x, i, top, left, th, row, parity, pairs, v)
